@@ -1,0 +1,3 @@
+from recpilot.cli import main
+
+main()

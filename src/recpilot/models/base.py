@@ -1,0 +1,145 @@
+"""The one interface every recommender model implements.
+
+A model is fitted on :class:`~recpilot.catalog.interactions.InteractionData` and scores the
+whole item vocabulary (or a candidate subset) for *histories*: arrays of item indices in
+time order — a user's past interactions, or a set of seed items. Unknown candidate indices
+score NaN; unknown history indices are ignored. Nothing here raises for unknown ids.
+
+Artifacts are saved without pickle: ``config.json`` plus ``arrays.npz`` (loaded with
+``allow_pickle=False``).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from recpilot.catalog.interactions import InteractionData
+from recpilot.errors import ModelError
+
+
+class ModelConfig(BaseModel):
+    """Base of every model's typed configuration (standard field names: ``k``,
+    ``embedding_size``, ``epochs``, ``learning_rate``, ``reg``, ``seed``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Recommender(ABC):
+    """fit / score / similar / save / load."""
+
+    name: ClassVar[str]
+    config_class: ClassVar[type[ModelConfig]]
+
+    def __init__(self, config: ModelConfig | None = None) -> None:
+        self.config = config if config is not None else self.config_class()
+        self.n_items: int = 0
+        self.fitted = False
+
+    # -- the role --------------------------------------------------------------------
+    @abstractmethod
+    def fit(self, data: InteractionData) -> Self:
+        """Train on ``data``; returns ``self``."""
+
+    @abstractmethod
+    def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        """Scores over all items, shape ``(len(histories), n_items)``, float32. Histories
+        hold only valid indices."""
+
+    def score(
+        self, histories: Sequence[Sequence[int]], candidates: Sequence[int] | None = None
+    ) -> np.ndarray:
+        """Scores for each history over all items (or over ``candidates``, in that order).
+
+        Candidate indices outside the vocabulary score NaN; history indices outside it are
+        dropped. Higher is better.
+        """
+        self._check_fitted()
+        clean = [self._clean(h) for h in histories]
+        full = (
+            self._score(clean)
+            if clean
+            else np.zeros((0, self.n_items), dtype=np.float32)
+        ).astype(np.float32, copy=False)
+        if candidates is None:
+            return full
+        cand = np.asarray(candidates, dtype=np.int64)
+        valid = (cand >= 0) & (cand < self.n_items)
+        out = np.full((len(clean), len(cand)), np.nan, dtype=np.float32)
+        out[:, valid] = full[:, cand[valid]]
+        return out
+
+    def similar(self, seeds: Sequence[int], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` items most similar to the seed set (seeds excluded): (indices, scores)."""
+        seeds_arr = self._clean(seeds)
+        if len(seeds_arr) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = self.score([seeds_arr])[0].copy()
+        scores[seeds_arr] = -np.inf
+        return top_k(scores, k)
+
+    # -- persistence -------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write ``config.json`` and ``arrays.npz`` to ``directory``."""
+        self._check_fitted()
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {"model": self.name, "n_items": self.n_items, "config": self.config.model_dump()}
+        arrays = self._state()
+        np.savez(directory / "arrays.npz", **arrays)
+        (directory / "config.json").write_text(json.dumps(meta, indent=2))
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        """Load an artifact written by :meth:`save`."""
+        try:
+            meta = json.loads((directory / "config.json").read_text())
+            with np.load(directory / "arrays.npz", allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in npz.files}
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"cannot load model artifact in {directory}: {exc}") from exc
+        if meta.get("model") != cls.name:
+            raise ModelError(f"{directory} holds a {meta.get('model')!r} model, not {cls.name!r}")
+        model = cls(cls.config_class(**meta["config"]))
+        model.n_items = int(meta["n_items"])
+        model._restore(arrays)
+        model.fitted = True
+        return model
+
+    @abstractmethod
+    def _state(self) -> dict[str, np.ndarray]:
+        """Arrays that fully describe the fitted model."""
+
+    @abstractmethod
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        """Inverse of :meth:`_state`."""
+
+    # -- helpers ------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not self.fitted:
+            raise ModelError(f"{self.name} model is not fitted; call fit() or load() first")
+
+    def _clean(self, history: Sequence[int]) -> np.ndarray:
+        arr = np.asarray(history, dtype=np.int64).ravel()
+        return arr[(arr >= 0) & (arr < self.n_items)]
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": self.name, "config": self.config.model_dump()}
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and values of the ``k`` largest finite scores, best first (ties: lower index)."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if len(finite) == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    k = min(k, len(finite))
+    vals = scores[finite]
+    part = np.argpartition(-vals, k - 1)[:k] if k < len(vals) else np.arange(len(vals))
+    order = np.lexsort((finite[part], -vals[part]))
+    chosen = finite[part][order]
+    return chosen.astype(np.int64), scores[chosen].astype(np.float32)
