@@ -1,0 +1,1 @@
+"""The agent: plan (LLM or rules) → validate → execute tools over the bus → grounded reply."""

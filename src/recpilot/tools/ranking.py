@@ -1,0 +1,120 @@
+"""``rank`` orders the bus (personalised, popular, similar, recent); ``finalize`` takes the
+top n, removing what the user has seen or rejected; ``lookup_items`` answers questions about
+named items from their catalog rows."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from recpilot.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+
+
+class RankArgs(ToolArgs):
+    mode: Literal["personal", "popular", "similar", "recent"] = Field(
+        "personal",
+        description="personal: the user's history and likes; popular; similar: to prefer; "
+        "recent: newest first",
+    )
+    prefer: list[str] = Field(default_factory=list, max_length=5, description="titles to lean towards")
+    unwanted: list[str] = Field(default_factory=list, max_length=10, description="titles to drop")
+
+
+class FinalizeArgs(ToolArgs):
+    n: int = Field(5, ge=1, le=20, description="how many items to recommend")
+
+
+class LookupItemsArgs(ToolArgs):
+    titles: list[str] = Field(..., min_length=1, max_length=5, description="items asked about")
+    question: str = Field("", max_length=300, description="what the user wants to know")
+
+
+class Rank(Tool[RankArgs]):
+    name = "rank"
+    description = "Order the candidates: personal (trained model on the user's history), popular, similar, recent."
+    args_model = RankArgs
+
+    def run(self, args: RankArgs, ctx: ToolContext) -> ToolResult:
+        prefer, failed = ctx.resolve_titles(args.prefer)
+        unwanted, failed_unwanted = ctx.resolve_titles(args.unwanted)
+        failed += failed_unwanted
+        ctx.disliked.extend(i for i in unwanted if i not in ctx.disliked)
+        if not ctx.bus.active:
+            # Nothing retrieved yet: rank the whole catalog.
+            ctx.bus.fill(ctx.models.item_ids, None, "")
+        ctx.bus.drop(unwanted)
+        scores, label = _scores(args.mode, prefer, ctx)
+        index = ctx.models.index
+        by_id = {c: float(scores[index[c]]) for c in ctx.bus.ids() if c in index}
+        evidence = {c: label for c in by_id} if label else None
+        ctx.bus.rescore(by_id, evidence)
+        message = f"ranked {len(ctx.bus)} items ({args.mode})"
+        if failed:
+            message += f"; {ctx.describe_failures(failed)}"
+        return ToolResult(True, message, len(ctx.bus))
+
+
+def _scores(mode: str, prefer: list[str], ctx: ToolContext) -> tuple[np.ndarray, str]:
+    models = ctx.models
+    if mode == "popular":
+        return models.popularity_scores(), ""
+    if mode == "recent":
+        return models.recency_scores(), ""
+    if mode == "similar":
+        seeds = prefer or ctx.seeds or ctx.liked
+        if seeds:
+            return models.similar_scores(seeds)[0], ""
+    history = [*ctx.history, *ctx.liked, *prefer]
+    if not history:
+        return models.popularity_scores(), ""
+    label = "fits your taste" if ctx.history or ctx.liked else ""
+    return models.personal_scores(history), label
+
+
+class Finalize(Tool[FinalizeArgs]):
+    name = "finalize"
+    description = "Keep the top n candidates as the recommendation, dropping seen or rejected items."
+    args_model = FinalizeArgs
+
+    def run(self, args: FinalizeArgs, ctx: ToolContext) -> ToolResult:
+        if not ctx.bus.active:
+            ctx.bus.fill(ctx.models.item_ids, None, "")
+            scores, _ = _scores("personal", [], ctx)
+            index = ctx.models.index
+            ctx.bus.rescore({c: float(scores[index[c]]) for c in ctx.bus.ids()})
+        seen = set(ctx.history) | set(ctx.disliked) | set(ctx.seeds) | set(ctx.liked)
+        ctx.bus.drop(seen)
+        ctx.bus.candidates = ctx.bus.top(args.n)
+        return ToolResult(True, f"{len(ctx.bus)} items final (asked for {args.n})", len(ctx.bus))
+
+
+class LookupItems(Tool[LookupItemsArgs]):
+    name = "lookup_items"
+    description = "Answer questions about specific items from their catalog rows (year, genres, ...)."
+    args_model = LookupItemsArgs
+
+    def run(self, args: LookupItemsArgs, ctx: ToolContext) -> ToolResult:
+        ids, failed = ctx.resolve_titles(args.titles)
+        for item in ctx.catalog.get_items(ids):
+            ctx.facts[item.item_id] = item_facts(item.title, item.attributes)
+        if not ids:
+            return ToolResult(False, ctx.describe_failures(failed), 0)
+        ctx.bus.fill(ids, None, "you asked about it")
+        message = " | ".join(ctx.facts[i] for i in ids if i in ctx.facts)
+        return ToolResult(True, message, len(ids), {"facts": dict(ctx.facts)})
+
+
+def item_facts(title: str, attributes: dict[str, object]) -> str:
+    parts = [title]
+    for name, value in attributes.items():
+        if value is None or value == [] or value == "":
+            continue
+        if isinstance(value, list):
+            parts.append(f"{name}: {', '.join(str(v) for v in value)}")
+        elif isinstance(value, float) and value.is_integer():
+            parts.append(f"{name}: {int(value)}")
+        else:
+            parts.append(f"{name}: {value}")
+    return "; ".join(parts)

@@ -1,0 +1,142 @@
+"""``search_catalog``: hard conditions compiled to parameterised SQL on the catalog.
+
+The LLM never writes SQL. It fills typed conditions; attribute names are checked against
+the catalog's schema (and quoted), values are always bound as parameters.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from recpilot.catalog.schema import AttributeKind
+from recpilot.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+
+
+class Range(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min: float | None = None
+    max: float | None = None
+
+
+class SearchCatalogArgs(ToolArgs):
+    include: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="categorical attribute -> values every result must have (e.g. genres)",
+    )
+    match: Literal["all", "any"] = Field(
+        "all", description="whether results need all the included values or any one of them"
+    )
+    exclude: dict[str, list[str]] = Field(
+        default_factory=dict, description="categorical attribute -> values no result may have"
+    )
+    ranges: dict[str, Range] = Field(
+        default_factory=dict, description="numeric attribute -> inclusive bounds (e.g. year)"
+    )
+    title: str | None = Field(None, description="text the title must contain")
+
+
+class SearchCatalog(Tool[SearchCatalogArgs]):
+    name = "search_catalog"
+    description = (
+        "Filter the catalog by hard conditions (categorical values to include/exclude, numeric "
+        "ranges, title text). Narrows the current candidates, or selects from the whole "
+        "catalog when there are none yet."
+    )
+    args_model = SearchCatalogArgs
+
+    def run(self, args: SearchCatalogArgs, ctx: ToolContext) -> ToolResult:
+        try:
+            where, params = compile_conditions(args, ctx)
+        except ValueError as exc:
+            return ToolResult(False, str(exc), len(ctx.bus))
+        started = time.perf_counter()
+        sql = "SELECT item_id FROM items" + (f" WHERE {' AND '.join(where)}" if where else "")
+        matched = [row[0] for row in ctx.catalog.query(sql, params)]
+        label = describe_conditions(args)
+        if ctx.bus.active:
+            ctx.bus.keep(matched, evidence=label)
+        else:
+            ctx.bus.fill(matched, None, label)
+        ms = (time.perf_counter() - started) * 1000
+        message = f"{len(ctx.bus)} items match {label or 'no conditions'}"
+        return ToolResult(True, message, len(ctx.bus), {"sql_ms": round(ms, 2)})
+
+
+def compile_conditions(args: SearchCatalogArgs, ctx: ToolContext) -> tuple[list[str], list[object]]:
+    """``WHERE`` clauses and their parameters; ``ValueError`` with a fixable message when an
+    attribute or value is not in the catalog."""
+    where: list[str] = []
+    params: list[object] = []
+    for attr, values in args.include.items():
+        canon = _canonical_values(ctx, attr, values)
+        if canon:
+            fn = "list_has_all" if args.match == "all" else "list_has_any"
+            where.append(f"{fn}({_column(ctx, attr, AttributeKind.categorical)}, ?)")
+            params.append(canon)
+    for attr, values in args.exclude.items():
+        canon = _canonical_values(ctx, attr, values)
+        if canon:
+            col = _column(ctx, attr, AttributeKind.categorical)
+            where.append(f"NOT coalesce(list_has_any({col}, ?), false)")
+            params.append(canon)
+    for attr, bounds in args.ranges.items():
+        col = _column(ctx, attr, AttributeKind.number)
+        if bounds.min is not None:
+            where.append(f"{col} >= ?")
+            params.append(bounds.min)
+        if bounds.max is not None:
+            where.append(f"{col} <= ?")
+            params.append(bounds.max)
+    if args.title:
+        where.append("lower(title) LIKE ?")
+        params.append(f"%{args.title.lower()}%")
+    return where, params
+
+
+def describe_conditions(args: SearchCatalogArgs) -> str:
+    parts: list[str] = []
+    for attr, values in args.include.items():
+        if values:
+            joiner = " and " if args.match == "all" else " or "
+            parts.append(f"{attr} {joiner.join(values)}")
+    for attr, values in args.exclude.items():
+        if values:
+            parts.append(f"not {attr} {', '.join(values)}")
+    for attr, bounds in args.ranges.items():
+        if bounds.min is not None and bounds.max is not None:
+            parts.append(f"{attr} {bounds.min:g}–{bounds.max:g}")
+        elif bounds.min is not None:
+            parts.append(f"{attr} ≥ {bounds.min:g}")
+        elif bounds.max is not None:
+            parts.append(f"{attr} ≤ {bounds.max:g}")
+    if args.title:
+        parts.append(f"title contains {args.title!r}")
+    return "; ".join(parts)
+
+
+def _column(ctx: ToolContext, attr: str, kind: AttributeKind) -> str:
+    spec = ctx.catalog.attribute(attr)
+    if spec is None or spec.kind != kind:
+        valid = [a.name for a in ctx.catalog.attributes if a.kind == kind]
+        raise ValueError(f"unknown {kind.value} attribute {attr!r}; valid: {', '.join(valid)}")
+    return '"' + spec.name.replace('"', '""') + '"'
+
+
+def _canonical_values(ctx: ToolContext, attr: str, values: list[str]) -> list[str]:
+    _column(ctx, attr, AttributeKind.categorical)
+    vocab = ctx.catalog.categorical_values(attr)
+    by_lower = {v.lower(): v for v in vocab}
+    out: list[str] = []
+    for value in values:
+        canon = by_lower.get(value.strip().lower())
+        if canon is None:
+            close = difflib.get_close_matches(value, vocab, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else f"; valid: {', '.join(vocab)}"
+            raise ValueError(f"{attr} has no value {value!r}{hint}")
+        if canon not in out:
+            out.append(canon)
+    return out

@@ -1,0 +1,83 @@
+"""The trained models a turn's tools use, addressed by catalog id.
+
+Tools speak catalog ids; models speak dense indices. ``ModelSuite`` is the one place that
+maps between them, so a tool never handles an index it could get wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recpilot.models.base import Recommender
+
+log = logging.getLogger(__name__)
+
+TextSearch = Callable[[str], np.ndarray]  # query text -> cosine per item index
+
+
+@dataclass
+class ModelSuite:
+    """Scores over the whole item vocabulary (aligned with ``item_ids``)."""
+
+    item_ids: list[str]
+    personal: Recommender
+    similar: Recommender
+    popularity: np.ndarray  # interactions per item
+    text_model: Callable[[], Recommender | None] = field(default=lambda: None)
+    text_search: Callable[[], TextSearch | None] = field(default=lambda: None)
+    years: np.ndarray | None = None  # per item, NaN where unknown
+    min_interactions_for_cf: int = 5
+
+    def __post_init__(self) -> None:
+        self.index = {item_id: k for k, item_id in enumerate(self.item_ids)}
+
+    def indices(self, ids: Sequence[str]) -> np.ndarray:
+        return np.array([self.index[i] for i in ids if i in self.index], dtype=np.int64)
+
+    def personal_scores(self, history: Sequence[str]) -> np.ndarray:
+        idx = self.indices(history)
+        if len(idx) == 0:
+            return self.popularity_scores()
+        return self.personal.score([idx])[0]
+
+    def similar_scores(self, seeds: Sequence[str]) -> tuple[np.ndarray, str]:
+        """Item-CF similarity to the seeds; content embeddings for seeds with too few
+        interactions for CF to know them (new items). Returns scores and the method."""
+        idx = self.indices(seeds)
+        if len(idx) == 0:
+            return np.zeros(len(self.item_ids), dtype=np.float32), "none"
+        known = idx[self.popularity[idx] >= self.min_interactions_for_cf]
+        if len(known) == len(idx):
+            return self.similar.score([idx])[0], "item-CF"
+        text = self.text_model()
+        if text is None:
+            return self.similar.score([idx])[0], "item-CF"
+        cf = self.similar.score([known])[0] if len(known) else 0.0
+        content = text.score([idx])[0]
+        return _unit(cf) + _unit(content), "item-CF + content"
+
+    def semantic_scores(self, text: str) -> np.ndarray | None:
+        search = self.text_search()
+        return None if search is None else search(text)
+
+    def popularity_scores(self) -> np.ndarray:
+        return self.popularity.astype(np.float32)
+
+    def recency_scores(self) -> np.ndarray:
+        if self.years is None:
+            return np.zeros(len(self.item_ids), dtype=np.float32)
+        years = np.nan_to_num(self.years, nan=0.0)
+        # Newer first; popularity breaks ties within a year.
+        return (years * 1e4 + np.log1p(self.popularity)).astype(np.float32)
+
+
+def _unit(scores: np.ndarray | float) -> np.ndarray | float:
+    if isinstance(scores, float):
+        return scores
+    finite = np.nan_to_num(scores, nan=0.0, neginf=0.0, posinf=0.0)
+    top = float(np.max(np.abs(finite))) if finite.size else 0.0
+    return finite / top if top > 0 else finite
