@@ -1,0 +1,438 @@
+"""The catalog: items with typed attributes, interactions and users in one DuckDB file.
+
+Tables: ``items(item_id, title, <one column per attribute>)``, ``interactions(user_id,
+item_id, rating, timestamp)``, ``users(user_id, <user attributes>)`` and ``meta`` (key/value:
+attribute specs as JSON, dataset name, source). Item order is insertion order (``rowid``)
+and is the item vocabulary of :meth:`Catalog.interactions`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from recpilot.errors import CatalogError
+
+from .build import quote
+from .interactions import InteractionData
+from .schema import AttributeKind, AttributeSpec, AttributeSummary, AttributeValue, CatalogStats
+from .schema import Item as Item
+
+log = logging.getLogger(__name__)
+
+_REBUILD = (
+    "rebuild it with 'recpilot data ingest' (or delete the file to rebuild a bundled dataset)"
+)
+
+
+def _value(kind: AttributeKind, raw: Any) -> AttributeValue:
+    if raw is None:
+        return None
+    if kind is AttributeKind.number:
+        number = float(raw)
+        if math.isnan(number):
+            return None
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind is AttributeKind.categorical:
+        return [str(v) for v in raw]
+    return str(raw)
+
+
+def describe_value(value: AttributeValue) -> str:
+    """An attribute value as short text (lists comma-joined)."""
+    if isinstance(value, list):
+        return ", ".join(value)
+    return "" if value is None else str(value)
+
+
+class Catalog:
+    """An open catalog file. Use :meth:`open`; close it (or use ``with``) when done."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+        self._path = path
+        self._con = con
+        self._read_only = read_only
+        self._interactions: InteractionData | None = None
+        self._item_ids: list[str] | None = None
+        self._load_meta()
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = True) -> Catalog:
+        """Open a catalog file. Raises :class:`CatalogError` if it is missing or corrupt."""
+        path = Path(path)
+        if not path.is_file():
+            raise CatalogError(
+                f"no catalog at {path}; create it with 'recpilot data ingest' or "
+                "'recpilot data synth', or use a bundled dataset ('recpilot data list')"
+            )
+        con = cls._connect(path, read_only)
+        try:
+            return cls(path, con, read_only)
+        except BaseException:
+            con.close()
+            raise
+
+    @staticmethod
+    def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise CatalogError(
+                    f"catalog {path} is locked by another process ({exc}); close the other "
+                    "recpilot process that writes to it and retry"
+                ) from None
+            raise CatalogError(
+                f"catalog {path} is not a readable DuckDB file ({exc}); {_REBUILD}"
+            ) from None
+        except duckdb.Error as exc:
+            raise CatalogError(f"catalog {path} cannot be opened ({exc}); {_REBUILD}") from None
+
+    def _load_meta(self) -> None:
+        try:
+            rows = self._con.execute("SELECT key, value FROM meta").fetchall()
+        except duckdb.Error:
+            raise CatalogError(
+                f"{self._path} is not a recpilot catalog (no meta table); {_REBUILD}"
+            ) from None
+        meta = dict(rows)
+        try:
+            self._name = meta["name"]
+            self._source = meta.get("source", "")
+            self._attributes = [AttributeSpec(**a) for a in json.loads(meta["attributes"])]
+            self._user_attributes = [
+                AttributeSpec(**a) for a in json.loads(meta.get("user_attributes", "[]"))
+            ]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise CatalogError(f"{self._path} has damaged metadata ({exc}); {_REBUILD}") from None
+        self._by_name = {a.name: a for a in self._attributes}
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Catalog(name={self._name!r}, path={str(self._path)!r})"
+
+    # ------------------------------------------------------------------ schema
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @property
+    def attributes(self) -> list[AttributeSpec]:
+        return list(self._attributes)
+
+    @property
+    def user_attributes(self) -> list[AttributeSpec]:
+        return list(self._user_attributes)
+
+    def attribute(self, name: str) -> AttributeSpec | None:
+        return self._by_name.get(name)
+
+    def _require(self, name: str, kind: AttributeKind) -> AttributeSpec:
+        spec = self._by_name.get(name)
+        if spec is None:
+            valid = ", ".join(a.name for a in self._attributes) or "(none)"
+            raise CatalogError(
+                f"unknown attribute {name!r} in catalog {self._name!r}; valid: {valid}"
+            )
+        if spec.kind is not kind:
+            raise CatalogError(f"attribute {name!r} is {spec.kind.value}, not {kind.value}")
+        return spec
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for advanced read use (use a ``.cursor()`` per thread)."""
+        return self._con
+
+    # ------------------------------------------------------------------ queries
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run one parameterised read query (``?`` placeholders) and return its rows."""
+        try:
+            statements = duckdb.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise CatalogError(f"invalid SQL ({exc}): {sql}") from None
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise CatalogError(f"Catalog.query runs exactly one SELECT statement, got: {sql}")
+        try:
+            with self._con.cursor() as cur:
+                return cur.execute(sql, list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise CatalogError(f"query failed ({exc}): {sql}") from None
+
+    def item_ids(self) -> list[str]:
+        """All item ids in catalog order (the item vocabulary of :meth:`interactions`)."""
+        if self._item_ids is None:
+            with self._con.cursor() as cur:
+                rows = cur.execute("SELECT item_id FROM items ORDER BY rowid").fetchnumpy()
+            self._item_ids = [str(i) for i in rows["item_id"]]
+        return list(self._item_ids)
+
+    def _items(self, where: str = "", params: Sequence[object] = ()) -> list[Item]:
+        columns = ", ".join(["item_id", "title", *(quote(a.name) for a in self._attributes)])
+        with self._con.cursor() as cur:
+            rows = cur.execute(f"SELECT {columns} FROM items {where}", list(params)).fetchall()
+        return [
+            Item(
+                item_id=row[0],
+                title=row[1],
+                attributes={
+                    a.name: _value(a.kind, v)
+                    for a, v in zip(self._attributes, row[2:], strict=True)
+                },
+            )
+            for row in rows
+        ]
+
+    def get_item(self, item_id: str) -> Item | None:
+        found = self._items("WHERE item_id = ?", [str(item_id)])
+        return found[0] if found else None
+
+    def get_items(self, ids: Sequence[str]) -> list[Item]:
+        """Items for ``ids`` in the given order; unknown ids are left out."""
+        if not ids:
+            return []
+        wanted = [str(i) for i in ids]
+        found = {
+            item.item_id: item
+            for item in self._items("WHERE item_id IN (SELECT unnest(?))", [wanted])
+        }
+        return [found[i] for i in wanted if i in found]
+
+    def titles(self) -> dict[str, str]:
+        with self._con.cursor() as cur:
+            return dict(cur.execute("SELECT item_id, title FROM items ORDER BY rowid").fetchall())
+
+    def item_texts(self) -> list[str]:
+        """One line per item, aligned with :meth:`item_ids`.
+
+        ``"Title. genres: A, B. year: 1995. <text attributes>."``, for content models.
+        """
+        texts = []
+        for item in self._items("ORDER BY rowid"):
+            parts = [item.title.rstrip(".")]
+            for spec in self._attributes:
+                value = item.attributes.get(spec.name)
+                if value is None or value == []:
+                    continue
+                text = describe_value(value)
+                parts.append(text if spec.kind is AttributeKind.text else f"{spec.name}: {text}")
+            texts.append(". ".join(parts) + ".")
+        return texts
+
+    def categorical_values(self, attr: str) -> list[str]:
+        """Sorted distinct values of a categorical attribute (for schema enums)."""
+        col = quote(self._require(attr, AttributeKind.categorical).name)
+        rows = self.query(
+            f"SELECT DISTINCT v FROM (SELECT unnest({col}) AS v FROM items)"
+            " WHERE v IS NOT NULL ORDER BY v"
+        )
+        return [r[0] for r in rows]
+
+    def numeric_range(self, attr: str) -> tuple[float, float] | None:
+        col = quote(self._require(attr, AttributeKind.number).name)
+        low, high = self.query(f"SELECT min({col}), max({col}) FROM items")[0]
+        return None if low is None else (float(low), float(high))
+
+    # ------------------------------------------------------------------ interactions
+    def interactions(self) -> InteractionData:
+        """All interactions over the whole catalog's item vocabulary (cached)."""
+        if self._interactions is None:
+            self._interactions = self._load_interactions()
+        return self._interactions
+
+    def _load_interactions(self) -> InteractionData:
+        item_ids = self.item_ids()
+        with self._con.cursor() as cur:
+            user_ids = cur.execute("SELECT user_id FROM users ORDER BY user_id").fetchnumpy()[
+                "user_id"
+            ]
+            cols = cur.execute(
+                "WITH i AS (SELECT item_id, (row_number() OVER (ORDER BY rowid) - 1)::INTEGER AS ix"
+                " FROM items), u AS (SELECT user_id, (row_number() OVER (ORDER BY user_id) - 1)"
+                "::INTEGER AS ux FROM users)"
+                " SELECT u.ux, i.ix, x.rating, x.timestamp FROM interactions x"
+                " JOIN i USING (item_id) JOIN u USING (user_id) ORDER BY x.rowid"
+            ).fetchnumpy()
+            has_r, has_t = cur.execute(
+                "SELECT count(rating) > 0, count(timestamp) > 0 FROM interactions"
+            ).fetchone() or (False, False)
+        ratings = np.asarray(cols["rating"], dtype=np.float32) if has_r else None
+        stamps = None
+        if has_t:
+            stamps = np.ma.filled(np.ma.asarray(cols["timestamp"]), 0).astype(np.int64)
+        return InteractionData(
+            user_ids=np.asarray([str(u) for u in user_ids], dtype=str),
+            item_ids=np.asarray(item_ids, dtype=str),
+            users=np.asarray(cols["ux"], dtype=np.int32),
+            items=np.asarray(cols["ix"], dtype=np.int32),
+            ratings=None if ratings is None else np.ma.filled(np.ma.asarray(ratings), np.nan),
+            timestamps=stamps,
+            item_texts=tuple(self.item_texts()),
+        )
+
+    # ------------------------------------------------------------------ cold start
+    def add_items(self, items: Sequence[Item]) -> None:
+        """Add new items (cold start) in one transaction; all are added or none.
+
+        Raises :class:`CatalogError` for an id already in the catalog (or repeated), an
+        unknown attribute, or a value of the wrong kind.
+        """
+        if not items:
+            return
+        rows = [self._row(item) for item in items]
+        ids = [row[0] for row in rows]
+        if len(set(ids)) != len(ids):
+            raise CatalogError("add_items: the same item id appears twice in the batch")
+        columns = ", ".join(["item_id", "title", *(quote(a.name) for a in self._attributes)])
+        marks = ", ".join("?" * (2 + len(self._attributes)))
+        if self._read_only:
+            self._con.close()
+        try:
+            con = self._con if not self._read_only else self._connect(self._path, False)
+            try:
+                con.execute("BEGIN TRANSACTION")
+                taken = con.execute(
+                    "SELECT item_id FROM items WHERE item_id IN (SELECT unnest(?))", [ids]
+                ).fetchall()
+                if taken:
+                    raise CatalogError(
+                        f"add_items: item {taken[0][0]!r} is already in catalog {self._name!r}; "
+                        "use a new id"
+                    )
+                con.executemany(f"INSERT INTO items ({columns}) VALUES ({marks})", rows)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                if self._read_only:
+                    con.close()
+        finally:
+            if self._read_only:
+                self._con = self._connect(self._path, True)
+            self._interactions = None
+            self._item_ids = None
+        log.info("added items catalog=%s n=%d", self._name, len(rows))
+
+    def _row(self, item: Item) -> list[object]:
+        unknown = set(item.attributes) - set(self._by_name)
+        if unknown:
+            valid = ", ".join(self._by_name) or "(none)"
+            raise CatalogError(
+                f"item {item.item_id!r}: unknown attributes {sorted(unknown)}; valid: {valid}"
+            )
+        row: list[object] = [str(item.item_id), str(item.title)]
+        for spec in self._attributes:
+            value = item.attributes.get(spec.name)
+            bad = False
+            if value is None:
+                pass
+            elif spec.kind is AttributeKind.categorical:
+                value = [value] if isinstance(value, str) else value
+                bad = not (isinstance(value, list) and all(isinstance(v, str) for v in value))
+            elif spec.kind is AttributeKind.number:
+                bad = isinstance(value, bool) or not isinstance(value, int | float)
+                value = None if bad else float(value)  # type: ignore[arg-type]
+            else:
+                bad = not isinstance(value, str)
+            if bad:
+                raise CatalogError(
+                    f"item {item.item_id!r}: attribute {spec.name!r} must be {spec.kind.value}, "
+                    f"got {item.attributes.get(spec.name)!r}"
+                )
+            row.append(value)
+        return row
+
+    # ------------------------------------------------------------------ summary
+    def stats(self) -> CatalogStats:
+        q = self.query
+        n_items = q("SELECT count(*) FROM items")[0][0]
+        n_users = q("SELECT count(*) FROM users")[0][0]
+        n_inter, n_rated, n_stamped, r_min, r_max = q(
+            "SELECT count(*), count(rating), count(timestamp), min(rating), max(rating)"
+            " FROM interactions"
+        )[0]
+        cold = q(
+            "SELECT count(*) FROM items"
+            " ANTI JOIN (SELECT DISTINCT item_id FROM interactions) USING (item_id)"
+        )[0][0]
+        return CatalogStats(
+            name=self._name,
+            source=self._source,
+            n_items=n_items,
+            n_users=n_users,
+            n_interactions=n_inter,
+            density=n_inter / (n_users * n_items) if n_users and n_items else 0.0,
+            items_without_interactions=cold,
+            has_ratings=n_rated > 0,
+            has_timestamps=n_stamped > 0,
+            rating_range=None if r_min is None else (float(r_min), float(r_max)),
+            attributes=[self._summary(a) for a in self._attributes],
+            user_attributes=self.user_attributes,
+        )
+
+    def _summary(self, spec: AttributeSpec) -> AttributeSummary:
+        col = quote(spec.name)
+        if spec.kind is AttributeKind.categorical:
+            missing = self.query(
+                f"SELECT count(*) FROM items WHERE {col} IS NULL OR len({col}) = 0"
+            )[0][0]
+            counts = self.query(
+                f"SELECT v, count(*) AS n FROM (SELECT unnest({col}) AS v FROM items)"
+                " GROUP BY v ORDER BY n DESC, v"
+            )
+            return AttributeSummary(
+                name=spec.name,
+                kind=spec.kind,
+                n_missing=missing,
+                n_distinct=len(counts),
+                top_values=[(str(v), int(n)) for v, n in counts[:5]],
+            )
+        if spec.kind is AttributeKind.number:
+            missing, low, high, distinct = self.query(
+                f"SELECT count(*) - count({col}), min({col}), max({col}),"
+                f" count(DISTINCT {col}) FROM items"
+            )[0]
+            return AttributeSummary(
+                name=spec.name,
+                kind=spec.kind,
+                n_missing=missing,
+                n_distinct=distinct,
+                minimum=low,
+                maximum=high,
+            )
+        missing, mean_len = self.query(
+            f"SELECT count(*) - count({col}), avg(length({col})) FROM items"
+        )[0]
+        return AttributeSummary(
+            name=spec.name, kind=spec.kind, n_missing=missing, mean_length=mean_len
+        )
