@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import numpy as np
+import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict
 
 from recpilot.catalog.interactions import InteractionData
@@ -53,7 +54,9 @@ class Recommender(ABC):
         hold only valid indices."""
 
     def score(
-        self, histories: Sequence[Sequence[int]], candidates: Sequence[int] | None = None
+        self,
+        histories: Sequence[Sequence[int] | np.ndarray],
+        candidates: Sequence[int] | np.ndarray | None = None,
     ) -> np.ndarray:
         """Scores for each history over all items (or over ``candidates``, in that order).
 
@@ -63,9 +66,7 @@ class Recommender(ABC):
         self._check_fitted()
         clean = [self._clean(h) for h in histories]
         full = (
-            self._score(clean)
-            if clean
-            else np.zeros((0, self.n_items), dtype=np.float32)
+            self._score(clean) if clean else np.zeros((0, self.n_items), dtype=np.float32)
         ).astype(np.float32, copy=False)
         if candidates is None:
             return full
@@ -75,7 +76,9 @@ class Recommender(ABC):
         out[:, valid] = full[:, cand[valid]]
         return out
 
-    def similar(self, seeds: Sequence[int], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def similar(
+        self, seeds: Sequence[int] | np.ndarray, k: int = 10
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` items most similar to the seed set (seeds excluded): (indices, scores)."""
         seeds_arr = self._clean(seeds)
         if len(seeds_arr) == 0:
@@ -91,7 +94,7 @@ class Recommender(ABC):
         directory.mkdir(parents=True, exist_ok=True)
         meta = {"model": self.name, "n_items": self.n_items, "config": self.config.model_dump()}
         arrays = self._state()
-        np.savez(directory / "arrays.npz", **arrays)
+        np.savez(directory / "arrays.npz", **arrays)  # type: ignore[arg-type]
         (directory / "config.json").write_text(json.dumps(meta, indent=2))
 
     @classmethod
@@ -124,7 +127,7 @@ class Recommender(ABC):
         if not self.fitted:
             raise ModelError(f"{self.name} model is not fitted; call fit() or load() first")
 
-    def _clean(self, history: Sequence[int]) -> np.ndarray:
+    def _clean(self, history: Sequence[int] | np.ndarray) -> np.ndarray:
         arr = np.asarray(history, dtype=np.int64).ravel()
         return arr[(arr >= 0) & (arr < self.n_items)]
 
@@ -143,3 +146,20 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     order = np.lexsort((finite[part], -vals[part]))
     chosen = finite[part][order]
     return chosen.astype(np.int64), scores[chosen].astype(np.float32)
+
+
+def history_matrix(histories: Sequence[np.ndarray], n_items: int) -> sp.csr_matrix:
+    """Binary ``len(histories) × n_items`` CSR matrix of (already cleaned) histories;
+    repeated items count once."""
+    lengths = [len(h) for h in histories]
+    rows = np.repeat(np.arange(len(histories)), lengths)
+    cols = (
+        np.concatenate([np.asarray(h, dtype=np.int64) for h in histories])
+        if histories
+        else np.zeros(0, dtype=np.int64)
+    )
+    m = sp.csr_matrix(
+        (np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(len(histories), n_items)
+    )
+    m.data[:] = 1.0
+    return m

@@ -1,0 +1,67 @@
+"""EASE (Steck 2019): a closed-form item-item linear autoencoder.
+
+``B = I - P · diag(1 / diag(P))`` with ``P = (XᵀX + λI)⁻¹`` and a zero diagonal; a history
+``h`` (binary row) scores ``h · B``. Dense ``n_items²`` memory, so the model refuses catalogs
+above ``max_items`` with advice instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import scipy.linalg
+from pydantic import Field
+
+from recpilot.catalog.interactions import InteractionData
+from recpilot.errors import ModelError
+
+from .base import ModelConfig, Recommender, history_matrix
+
+
+class EASEConfig(ModelConfig):
+    reg: float = Field(300.0, gt=0.0, description="L2 penalty λ (≈250–500 for ~1.7k items).")
+    max_items: int = Field(20_000, ge=1, description="Largest catalog EASE will invert.")
+
+
+class EASE(Recommender):
+    """Embarrassingly shallow autoencoder."""
+
+    name = "ease"
+    config_class = EASEConfig
+    config: EASEConfig
+
+    def __init__(self, config: EASEConfig | None = None) -> None:
+        super().__init__(config)
+        self.weights = np.zeros((0, 0), dtype=np.float32)
+
+    def fit(self, data: InteractionData) -> Self:
+        n = data.n_items
+        if n > self.config.max_items:
+            gib = n * n * 8 / 2**30
+            raise ModelError(
+                f"EASE needs a dense {n}×{n} matrix (~{gib:.1f} GiB) for {n} items, above "
+                f"max_items={self.config.max_items}; use itemknn or als for this catalog, or "
+                f"raise the limit with --set ease.max_items={n} if the memory is there"
+            )
+        x = data.matrix()
+        gram = np.asarray((x.T @ x).todense(), dtype=np.float64)
+        gram[np.diag_indices(n)] += self.config.reg
+        p = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
+        b = p / (-np.diag(p))
+        b[np.diag_indices(n)] = 0.0
+        self.weights = b.astype(np.float32)
+        self.n_items = n
+        self.fitted = True
+        return self
+
+    def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        h = history_matrix(histories, self.n_items)
+        return np.asarray(h @ self.weights, dtype=np.float32)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        return {"weights": self.weights}
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self.weights = arrays["weights"].astype(np.float32)
