@@ -163,7 +163,7 @@ def build_movielens_100k(target: Path) -> None:
 
 BUNDLED: dict[str, tuple[str, Callable[[Path], None]]] = {
     "movielens-100k": (
-        "MovieLens 100K: 1,682 movies, 943 users, 100,000 ratings (built on first use)",
+        "MovieLens 100K movie ratings (GroupLens)",
         build_movielens_100k,
     ),
 }

@@ -236,14 +236,17 @@ class Catalog:
 
         ``"Title. genres: A, B. year: 1995. <text attributes>."``, for content models.
         """
+        columns = ", ".join(["title", *(quote(a.name) for a in self._attributes)])
+        with self._con.cursor() as cur:
+            rows = cur.execute(f"SELECT {columns} FROM items ORDER BY rowid").fetchall()
         texts = []
-        for item in self._items("ORDER BY rowid"):
-            parts = [item.title.rstrip(".")]
-            for spec in self._attributes:
-                value = item.attributes.get(spec.name)
+        for title, *values in rows:
+            parts = [str(title).rstrip(".")]
+            for spec, raw in zip(self._attributes, values, strict=True):
+                value = _value(spec.kind, raw)
                 if value is None or value == []:
                     continue
-                text = describe_value(value)
+                text = describe_value(value).rstrip(".")
                 parts.append(text if spec.kind is AttributeKind.text else f"{spec.name}: {text}")
             texts.append(". ".join(parts) + ".")
         return texts
