@@ -60,3 +60,7 @@ class PlanError(RecpilotError):
 
 class LLMUnavailable(RecpilotError):
     """The LLM backend cannot answer (dead endpoint, timeout, missing model files)."""
+
+
+class UnknownId(CatalogError):
+    """A user or item id that the catalog does not hold."""

@@ -17,13 +17,41 @@ from recpilot.tools.resolve import TitleResolver
 
 # Phrases → canonical genre names; only names present in the catalog are used.
 GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "Comedy": ("comedy", "comedies", "funny", "funnier", "hilarious", "humor", "humour", "laugh", "witty", "comedic"),
+    "Comedy": (
+        "comedy",
+        "comedies",
+        "funny",
+        "funnier",
+        "hilarious",
+        "humor",
+        "humour",
+        "laugh",
+        "witty",
+        "comedic",
+    ),
     "Horror": ("horror", "scary", "scarier", "frightening", "spooky", "creepy", "terrifying"),
     "Romance": ("romance", "romantic", "love story", "love stories", "rom com", "romcom"),
     "Action": ("action", "explosions", "action packed", "action-packed"),
-    "Sci-Fi": ("sci-fi", "sci fi", "scifi", "science fiction", "science-fiction", "space", "futuristic", "aliens"),
+    "Sci-Fi": (
+        "sci-fi",
+        "sci fi",
+        "scifi",
+        "science fiction",
+        "science-fiction",
+        "space",
+        "futuristic",
+        "aliens",
+    ),
     "Animation": ("animation", "animated", "cartoon", "cartoons", "anime"),
-    "Children's": ("children's", "childrens", "children", "kids", "family", "for kids", "kid-friendly"),
+    "Children's": (
+        "children's",
+        "childrens",
+        "children",
+        "kids",
+        "family",
+        "for kids",
+        "kid-friendly",
+    ),
     "Documentary": ("documentary", "documentaries", "docs"),
     "War": ("war", "wartime", "military"),
     "Western": ("western", "westerns", "cowboy", "cowboys"),
@@ -48,7 +76,7 @@ DECADE_WORDS = {
     "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
     "seventies": 1970, "eighties": 1980, "nineties": 1990,
 }  # fmt: skip
-NEGATIONS = r"(?:not|no|non|without|nothing|except|avoid|excluding|exclude|hate|never|don't|dont|do not|skip|but not|rather than|instead of|minus)"
+NEGATIONS = r"(?:anything but|anything except|not|no|non|without|nothing|except|avoid|excluding|exclude|hate|never|don't|dont|do not|skip|but not|rather than|instead of|minus)"
 COUNT_NOUNS = r"(?:movies|movie|films|film|items|titles|picks|recommendations|suggestions|options|ones|things|shows)"
 SIMILAR_TRIGGERS = (
     r"(?:more |something |anything |films? |movies? |stuff |titles? )?(?:like|similar to|such as|"
@@ -62,6 +90,12 @@ SPAN_END = re.compile(
 LOOKUP_START = re.compile(
     r"^(?:when (?:was|did|is)|what (?:year|genres?|kind|type|is|was)|which year|tell me (?:about|more about)|"
     r"is |was |how old is|who )",
+)
+_CONNECTORS = frozenset(
+    {"and", "or", "the", "a", "an", "of", "but", "with", "from", "in", "by", ","}
+)
+_GENERIC = frozenset(
+    {"that", "this", "it", "them", "those", "these", "something", "anything", "one", "ones", "what"}
 )
 LIKED = re.compile(r"\bi (?:really )?(?:liked|loved|enjoyed|adored)\b")
 DISLIKED = re.compile(r"\bi (?:really )?(?:didn't like|did not like|hated|disliked|didn't enjoy)\b")
@@ -122,12 +156,18 @@ def analyze(message: str, vocab: Vocabulary, shown: list[str] | None = None) -> 
     text = _titles(text, vocab, shown or [], req)
     _years(text, req)
     _genres(text, vocab, req)
-    _count(text, req)
-    if re.search(r"\b(?:popular|best[- ]known|most (?:watched|rated|popular)|hits?|blockbusters?|top[- ]rated|crowd[- ]pleasers?|classics)\b", text):
+    _count(text, req, vocab)
+    if re.search(
+        r"\b(?:popular|best[- ]known|most (?:watched|rated|popular)|hits?|blockbusters?|top[- ]rated|crowd[- ]pleasers?|classics)\b",
+        text,
+    ):
         req.mode = "popular"
     elif re.search(r"\b(?:recent|newest|latest|new releases?|newer)\b", text):
         req.mode = "recent"
-    if m := re.search(r"\b(?:about|involving|featuring|set in|with a plot about) ([a-z][a-z '\-]{3,60}?)(?:[,.;!?]| but | and not | from | before | after |$)", text):
+    if m := re.search(
+        r"\b(?:about|involving|featuring|set in|with a plot about) ([a-z][a-z '\-]{3,60}?)(?:[,.;!?]| but | and not | from | before | after |$)",
+        text,
+    ):
         topic = m.group(1).strip()
         if not any(phrase == topic for phrase, _ in vocab.synonyms()):
             req.about = topic
@@ -138,8 +178,16 @@ def _lookup(text: str, vocab: Vocabulary, req: Request) -> None:
     stripped = text.strip()
     if not LOOKUP_START.match(stripped) or "recommend" in stripped:
         return
-    body = re.sub(r"^(?:when (?:was|did|is)|what (?:year|genres?|kind|type)(?: of \w+)? (?:is|was|did|does)|what (?:is|was)|which year (?:was|did)|tell me (?:more )?about|is|was|how old is|who (?:made|directed|is in|stars in))\s+", "", stripped)
-    body = re.sub(r"\s+(?:released|made|come out|came out|out|about|a \w+( movie| film)?|an? \w+|from)?\s*\??$", "", body)
+    body = re.sub(
+        r"^(?:when (?:was|did|is)|what (?:year|genres?|kind|type)(?: of \w+)? (?:is|was|did|does)|what (?:is|was)|which year (?:was|did)|tell me (?:more )?about|is|was|how old is|who (?:made|directed|is in|stars in))\s+",
+        "",
+        stripped,
+    )
+    body = re.sub(
+        r"\s+(?:released|made|come out|came out|out|about|a \w+( movie| film)?|an? \w+|from)?\s*\??$",
+        "",
+        body,
+    )
     for candidate in (body, re.sub(r"\?$", "", body)):
         res = vocab.resolver.resolve(candidate)
         if res.status == "resolved" and res.item_id:
@@ -155,7 +203,9 @@ def _lookup(text: str, vocab: Vocabulary, req: Request) -> None:
 def _titles(text: str, vocab: Vocabulary, shown: list[str], req: Request) -> str:
     """Pull out "like X" seeds, "not X" exclusions, ordinal references and feedback; return
     the text with those spans blanked so their words don't read as genres."""
-    for m in re.finditer(rf"\b(?:the )?({'|'.join(ORDINALS)}) (?:one|movie|film|item|pick|suggestion)\b", text):
+    for m in re.finditer(
+        rf"\b(?:the )?({'|'.join(ORDINALS)}) (?:one|movie|film|item|pick|suggestion)\b", text
+    ):
         if not shown:
             continue
         pos = ORDINALS[m.group(1)]
@@ -173,26 +223,33 @@ def _titles(text: str, vocab: Vocabulary, shown: list[str], req: Request) -> str
 
     for pattern, target in (
         (rf"\b{SIMILAR_TRIGGERS} ", "like"),
-        (rf"\b{NEGATIONS} (?:anything |something |movies? |films? )?(?:like |similar to )?", "unwanted"),
+        (
+            rf"\b{NEGATIONS} (?:anything |something |movies? |films? )?(?:like |similar to )?",
+            "unwanted",
+        ),
         (LIKED.pattern + " ", "liked"),
         (DISLIKED.pattern + " ", "disliked"),
     ):
+        genre_phrases = {phrase for phrase, _ in vocab.synonyms()}
         for m in list(re.finditer(pattern, text)):
-            span_text = text[m.end() :]
-            item_id, length = _longest_title(span_text, vocab)
-            if item_id is None:
-                if target == "like" and length:
-                    req.unresolved.append(span_text[:length].strip())
-                continue
-            bucket = {"like": req.like, "unwanted": req.unwanted, "liked": req.liked, "disliked": req.disliked}[target]
-            if item_id not in bucket:
-                bucket.append(item_id)
-            if target == "liked" and item_id not in req.like:
-                req.like.append(item_id)
-            if target == "disliked" and item_id not in req.unwanted:
-                req.unwanted.append(item_id)
-            start, end = m.end(), m.end() + length
-            text = text[:start] + " " * (end - start) + text[end:]
+            start = m.end()
+            while True:
+                span_text = text[start:]
+                if _starts_with_genre(span_text, genre_phrases):
+                    break
+                item_id, length = _longest_title(span_text, vocab)
+                if item_id is None:
+                    if target == "like" and length:
+                        req.unresolved.append(span_text[:length].strip())
+                    break
+                _file(req, target, item_id)
+                end = start + length
+                text = text[:start] + " " * (end - start) + text[end:]
+                # "like Blade Runner or Alien": the trigger carries over a list of titles.
+                more = re.match(r"\s*(?:,|or|and|,? or|,? and)\s+", text[end:])
+                if not more:
+                    break
+                start = end + more.end()
     for quoted in re.findall(r"[\"“]([^\"”]{2,80})[\"”]", text):
         res = vocab.resolver.resolve(quoted)
         if res.status == "resolved" and res.item_id and res.item_id not in req.like + req.unwanted:
@@ -202,28 +259,81 @@ def _titles(text: str, vocab: Vocabulary, shown: list[str], req: Request) -> str
     return text
 
 
+def _file(req: Request, target: str, item_id: str) -> None:
+    bucket = {
+        "like": req.like,
+        "unwanted": req.unwanted,
+        "liked": req.liked,
+        "disliked": req.disliked,
+    }[target]
+    if item_id not in bucket:
+        bucket.append(item_id)
+    if target == "liked" and item_id not in req.like:
+        req.like.append(item_id)
+    if target == "disliked" and item_id not in req.unwanted:
+        req.unwanted.append(item_id)
+
+
+def _starts_with_genre(span: str, phrases: set[str]) -> bool:
+    words = re.findall(r"[\w'-]+", span.lower())[:3]
+    return any(" ".join(words[:n]) in phrases for n in range(1, len(words) + 1))
+
+
 def _longest_title(span: str, vocab: Vocabulary) -> tuple[str | None, int]:
     """The longest prefix of ``span`` (cut at a phrase boundary) that names a catalog title:
     (item id or None, length of the span examined)."""
     end = SPAN_END.search(span)
     phrase = span[: end.start()] if end else span
     words = phrase.split()
-    for size in range(min(len(words), 10), 0, -1):
-        candidate = " ".join(words[:size])
-        if size == 1 and len(candidate) < 3:
-            continue
-        res = vocab.resolver.resolve(candidate)
-        if res.status == "resolved" and res.item_id is not None:
-            length = span.find(words[size - 1]) + len(words[size - 1])
-            return res.item_id, length
+    # Exact titles first (so "blade runner or alien" yields Blade Runner, then Alien), then
+    # fuzzy ones ("jurassic prak").
+    for exact in (True, False):
+        for size in range(min(len(words), 10), 0, -1):
+            candidate = " ".join(words[:size])
+            if (
+                (size == 1 and len(candidate) < 3)
+                or words[size - 1] in _CONNECTORS
+                or words[0] in _GENERIC
+            ):
+                continue
+            res = vocab.resolver.resolve(candidate)
+            if (
+                res.status == "resolved"
+                and res.item_id is not None
+                and (res.score >= 1.0 or not exact)
+            ):
+                length = _prefix_length(span, words[:size])
+                return res.item_id, length
     return None, len(phrase) if len(words) >= 1 and _looks_like_title(phrase) else 0
+
+
+def _prefix_length(span: str, words: list[str]) -> int:
+    pos = 0
+    for word in words:
+        pos = span.index(word, pos) + len(word)
+    return pos
 
 
 def _looks_like_title(phrase: str) -> bool:
     words = phrase.split()
-    generic = {"that", "this", "it", "them", "those", "these", "something", "anything", "one", "ones"}
-    return 0 < len(words) <= 6 and not set(words) <= generic and not any(
-        w in {"funny", "scary", "good", "great", "fun", "movies", "films", "a", "the"} for w in words[:1]
+    generic = {
+        "that",
+        "this",
+        "it",
+        "them",
+        "those",
+        "these",
+        "something",
+        "anything",
+        "one",
+        "ones",
+    }
+    return (
+        0 < len(words) <= 6
+        and not set(words) <= generic
+        and not any(
+            w in {"funny", "scary", "good", "great", "fun", "movies", "films"} for w in words[:1]
+        )
     )
 
 
@@ -238,17 +348,38 @@ def _years(text: str, req: Request) -> None:
     y = r"((?:19|20)\d\d)"
     consumed = text
     rules: list[tuple[str, object]] = [
-        (rf"\b(?:between|from) {y} (?:and|to|-|until|through) {y}\b", lambda m: (int(m[1]), int(m[2]))),
+        (
+            rf"\b(?:between|from) {y} (?:and|to|-|until|through) {y}\b",
+            lambda m: (int(m[1]), int(m[2])),
+        ),
         (rf"\b{y} ?(?:-|–|to) ?{y}\b", lambda m: (int(m[1]), int(m[2]))),
-        (rf"\b(?:nothing|no(?:thing)? (?:movies? |films? )?(?:made |released )?) ?(?:before|older than|earlier than|prior to) {y}\b", lambda m: (int(m[1]), None)),
-        (rf"\b(?:nothing|no(?:thing)? (?:movies? |films? )?(?:made |released )?) ?(?:after|newer than|later than|since) {y}\b", lambda m: (None, int(m[1]))),
-        (rf"\b(?:before|older than|earlier than|prior to|pre-?) ?{y}\b", lambda m: (None, int(m[1]) - 1)),
+        (
+            rf"\b(?:nothing|no(?:thing)? (?:movies? |films? )?(?:made |released )?) ?(?:before|older than|earlier than|prior to) {y}\b",
+            lambda m: (int(m[1]), None),
+        ),
+        (
+            rf"\b(?:nothing|no(?:thing)? (?:movies? |films? )?(?:made |released )?) ?(?:after|newer than|later than|since) {y}\b",
+            lambda m: (None, int(m[1])),
+        ),
+        (
+            rf"\b(?:before|older than|earlier than|prior to|pre-?) ?{y}\b",
+            lambda m: (None, int(m[1]) - 1),
+        ),
         (rf"\b(?:after|newer than|later than|post-?) ?{y}\b", lambda m: (int(m[1]) + 1, None)),
-        (rf"\b(?:since|from|starting|not older than|no older than|at least from) {y}(?: on(?:wards?)?| or later)?\b", lambda m: (int(m[1]), None)),
+        (
+            rf"\b(?:since|from|starting|not older than|no older than|at least from) {y}(?: on(?:wards?)?| or later)?\b",
+            lambda m: (int(m[1]), None),
+        ),
         (rf"\b(?:until|up to|through|no later than|by) {y}\b", lambda m: (None, int(m[1]))),
         (rf"\b(?:the )?(?:early|mid|late)[- ](?:(?:19)?(\d)0s|({'|'.join(DECADE_WORDS)}))\b", None),
-        (r"\b(?:the )?(?:19)?([2-9])0'?s\b", lambda m: (1900 + int(m[1]) * 10, 1900 + int(m[1]) * 10 + 9)),
-        (rf"\b(?:the )?({'|'.join(DECADE_WORDS)})\b", lambda m: (DECADE_WORDS[m[1]], DECADE_WORDS[m[1]] + 9)),
+        (
+            r"\b(?:the )?(?:19)?([2-9])0'?s\b",
+            lambda m: (1900 + int(m[1]) * 10, 1900 + int(m[1]) * 10 + 9),
+        ),
+        (
+            rf"\b(?:the )?({'|'.join(DECADE_WORDS)})\b",
+            lambda m: (DECADE_WORDS[m[1]], DECADE_WORDS[m[1]] + 9),
+        ),
         (rf"\b(?:in|from) {y}\b", lambda m: (int(m[1]), int(m[1]))),
     ]
     for pattern, fn in rules:
@@ -256,7 +387,9 @@ def _years(text: str, req: Request) -> None:
             if fn is None:
                 part = re.search(r"(early|mid|late)", m[0])
                 base = 1900 + int(m[1]) * 10 if m[1] else DECADE_WORDS[m[2]]
-                low, high = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}[part[1] if part else "mid"]
+                low, high = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}[
+                    part[1] if part else "mid"
+                ]
                 bound(base + low, base + high, m[0])
             else:
                 low_high = fn(m)  # type: ignore[operator]
@@ -278,21 +411,27 @@ def _genres(text: str, vocab: Vocabulary, req: Request) -> None:
         # "no horror or gore": a negation carries across "or" / "and" / "," to the next genre.
         if not negated and k > 0 and found[k - 1][2]:
             between = text[found[k - 1][0] : pos]
-            if re.fullmatch(r"[\w' -]*?(?:,| or | and | nor |/)\s*[\w' -]*", between) and len(between) < 25:
+            if (
+                re.fullmatch(r"[\w' -]*?(?:,| or | and | nor |/)\s*[\w' -]*", between)
+                and len(between) < 25
+            ):
                 negated = True
         target = req.exclude if negated else req.include
         if genre not in target:
             target.append(genre)
     req.include = [g for g in req.include if g not in req.exclude]
     pos_genres = [p for p, _, neg in found if not neg]
-    if len(pos_genres) >= 2 and re.search(r"\b(?:or|either)\b", text[min(pos_genres) : max(pos_genres)]):
+    if len(pos_genres) >= 2 and re.search(
+        r"\b(?:or|either)\b", text[min(pos_genres) : max(pos_genres)]
+    ):
         req.match = "any"
 
 
-def _count(text: str, req: Request) -> None:
-    if m := re.search(rf"\b(?:top |give me |show me |recommend |suggest |list |need |want )?(\d{{1,2}}) (?:\w+ ){{0,3}}?{COUNT_NOUNS}\b", text):
+def _count(text: str, req: Request, vocab: Vocabulary) -> None:
+    nouns = "(?:" + COUNT_NOUNS + "|" + "|".join(re.escape(p) for p, _ in vocab.synonyms()) + ")"
+    if m := re.search(rf"\b(\d{{1,2}}) (?:[\w'-]+ ){{0,3}}?{nouns}\b", text):
         req.n = int(m[1])
-    elif m := re.search(rf"\b({'|'.join(NUMBER_WORDS)}) (?:\w+ ){{0,3}}?{COUNT_NOUNS}\b", text):
+    elif m := re.search(rf"\b({'|'.join(NUMBER_WORDS)}) (?:[\w'-]+ ){{0,3}}?{nouns}\b", text):
         req.n = NUMBER_WORDS[m[1]]
     elif m := re.search(r"\b(?:top|give me|show me) (\d{1,2})\b", text):
         req.n = int(m[1])

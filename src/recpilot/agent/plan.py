@@ -57,7 +57,12 @@ def plan_schema(tools: dict[str, Tool[Any]], catalog: Catalog) -> dict[str, Any]
     return {
         "type": "object",
         "properties": {
-            "steps": {"type": "array", "items": {"anyOf": variants}, "minItems": 1, "maxItems": MAX_STEPS}
+            "steps": {
+                "type": "array",
+                "items": {"anyOf": variants},
+                "minItems": 1,
+                "maxItems": MAX_STEPS,
+            }
         },
         "required": ["steps"],
         "additionalProperties": False,

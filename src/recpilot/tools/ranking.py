@@ -4,6 +4,7 @@ named items from their catalog rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -18,7 +19,9 @@ class RankArgs(ToolArgs):
         description="personal: the user's history and likes; popular; similar: to prefer; "
         "recent: newest first",
     )
-    prefer: list[str] = Field(default_factory=list, max_length=5, description="titles to lean towards")
+    prefer: list[str] = Field(
+        default_factory=list, max_length=5, description="titles to lean towards"
+    )
     unwanted: list[str] = Field(default_factory=list, max_length=10, description="titles to drop")
 
 
@@ -75,7 +78,9 @@ def _scores(mode: str, prefer: list[str], ctx: ToolContext) -> tuple[np.ndarray,
 
 class Finalize(Tool[FinalizeArgs]):
     name = "finalize"
-    description = "Keep the top n candidates as the recommendation, dropping seen or rejected items."
+    description = (
+        "Keep the top n candidates as the recommendation, dropping seen or rejected items."
+    )
     args_model = FinalizeArgs
 
     def run(self, args: FinalizeArgs, ctx: ToolContext) -> ToolResult:
@@ -92,7 +97,9 @@ class Finalize(Tool[FinalizeArgs]):
 
 class LookupItems(Tool[LookupItemsArgs]):
     name = "lookup_items"
-    description = "Answer questions about specific items from their catalog rows (year, genres, ...)."
+    description = (
+        "Answer questions about specific items from their catalog rows (year, genres, ...)."
+    )
     args_model = LookupItemsArgs
 
     def run(self, args: LookupItemsArgs, ctx: ToolContext) -> ToolResult:
@@ -106,7 +113,7 @@ class LookupItems(Tool[LookupItemsArgs]):
         return ToolResult(True, message, len(ids), {"facts": dict(ctx.facts)})
 
 
-def item_facts(title: str, attributes: dict[str, object]) -> str:
+def item_facts(title: str, attributes: Mapping[str, object]) -> str:
     parts = [title]
     for name, value in attributes.items():
         if value is None or value == [] or value == "":

@@ -16,7 +16,9 @@ from typing import Literal
 _ARTICLE_SUFFIX = re.compile(r"^(?P<body>.*), (?P<article>the|a|an|la|le|les|il|el|das|der|die)$")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _YEAR_SUFFIX = re.compile(r"\s*\((?:\d{4})\)\s*$")
-_STOP = frozenset({"the", "a", "an", "of", "and", "la", "le", "les", "il", "el", "das", "der", "die"})
+_STOP = frozenset(
+    {"the", "a", "an", "of", "and", "la", "le", "les", "il", "el", "das", "der", "die"}
+)
 
 
 def normalize_title(title: str) -> str:

@@ -135,7 +135,9 @@ def _canonical_values(ctx: ToolContext, attr: str, values: list[str]) -> list[st
         canon = by_lower.get(value.strip().lower())
         if canon is None:
             close = difflib.get_close_matches(value, vocab, n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(close)}?" if close else f"; valid: {', '.join(vocab)}"
+            hint = (
+                f"; did you mean {', '.join(close)}?" if close else f"; valid: {', '.join(vocab)}"
+            )
             raise ValueError(f"{attr} has no value {value!r}{hint}")
         if canon not in out:
             out.append(canon)

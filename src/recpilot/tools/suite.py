@@ -56,9 +56,10 @@ class ModelSuite:
         text = self.text_model()
         if text is None:
             return self.similar.score([idx])[0], "item-CF"
-        cf = self.similar.score([known])[0] if len(known) else 0.0
-        content = text.score([idx])[0]
-        return _unit(cf) + _unit(content), "item-CF + content"
+        content = _unit(text.score([idx])[0])
+        if len(known):
+            content = content + _unit(self.similar.score([known])[0])
+        return content, "item-CF + content"
 
     def semantic_scores(self, text: str) -> np.ndarray | None:
         search = self.text_search()
@@ -75,9 +76,7 @@ class ModelSuite:
         return (years * 1e4 + np.log1p(self.popularity)).astype(np.float32)
 
 
-def _unit(scores: np.ndarray | float) -> np.ndarray | float:
-    if isinstance(scores, float):
-        return scores
+def _unit(scores: np.ndarray) -> np.ndarray:
     finite = np.nan_to_num(scores, nan=0.0, neginf=0.0, posinf=0.0)
     top = float(np.max(np.abs(finite))) if finite.size else 0.0
     return finite / top if top > 0 else finite

@@ -1,0 +1,217 @@
+"""One turn of the agent: read the message, plan, validate, execute over the bus, reply.
+
+The brain is either an LLM (plan-first, with demonstrations and validation) or the rules
+planner; a failing LLM never fails the turn — it answers from the rules plan, flagged
+degraded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from recpilot.agent.analysis import Request, Vocabulary, analyze
+from recpilot.agent.executor import execute
+from recpilot.agent.plan import Plan, parse_plan
+from recpilot.agent.planner import LLMPlanner, PlanOutcome
+from recpilot.agent.respond import build_items, check_grounding, reply_prompt, template_reply
+from recpilot.agent.rules import plan_from_request
+from recpilot.agent.session import Session
+from recpilot.agent.trace import LLMCall, TurnRecord
+from recpilot.catalog.store import Catalog
+from recpilot.errors import LLMUnavailable
+from recpilot.llm.base import LLM, LLMRequest, Message
+from recpilot.tools.base import Tool, ToolContext
+from recpilot.tools.bus import CandidateBus
+from recpilot.tools.registry import default_tools
+from recpilot.tools.resolve import TitleResolver
+from recpilot.tools.suite import ModelSuite
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+
+
+@dataclass
+class AgentSettings:
+    llm_reply: bool = True  # write the reply with the LLM (else the template)
+
+
+class Agent:
+    """Owns the catalog view, models and tools; sessions are passed in by the caller."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        models: ModelSuite,
+        *,
+        llm: LLM | None = None,
+        planner: LLMPlanner | None = None,
+        tools: dict[str, Tool[Any]] | None = None,
+        settings: AgentSettings | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.models = models
+        self.llm = llm
+        self.planner = planner
+        self.tools = tools or default_tools()
+        self.settings = settings or AgentSettings()
+        titles = catalog.titles()
+        popularity = {i: float(models.popularity[k]) for k, i in enumerate(models.item_ids)}
+        self.resolver = TitleResolver(titles, popularity=popularity)
+        genre_attr = _genre_attribute(catalog)
+        self.vocab = Vocabulary(
+            genres=catalog.categorical_values(genre_attr) if genre_attr else [],
+            resolver=self.resolver,
+            genre_attribute=genre_attr or "genres",
+            year_attribute="year" if catalog.attribute("year") else None,
+        )
+
+    @property
+    def brain(self) -> str:
+        return "rules" if self.llm is None else self.llm.name
+
+    def turn(self, session: Session, message: str) -> TurnRecord:
+        started = time.perf_counter()
+        record = TurnRecord(message=message, brain=self.brain)
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS]
+            record.notes.append(
+                f"Your message was cut to its first {MAX_MESSAGE_CHARS} characters."
+            )
+        req = analyze(message, self.vocab, session.shown)
+        for item_id in req.liked:
+            session.like(item_id)
+        for item_id in req.disliked:
+            session.dislike(item_id)
+        session.exclude_genres(req.exclude)
+        rules_plan = plan_from_request(
+            req,
+            self.resolver.titles,
+            excluded_genres=session.excluded_genres,
+            genre_attribute=self.vocab.genre_attribute,
+            year_attribute=self.vocab.year_attribute,
+            has_history=bool(session.history or session.liked),
+        )
+        t_plan = time.perf_counter()
+        outcome = self._plan(message, req, rules_plan, session)
+        record.llm.extend(outcome.calls)
+        record.notes.extend(outcome.notes)
+        record.degraded_reasons.extend(outcome.degraded_reasons)
+        record.plan = [step.model_dump() for step in outcome.plan.steps]
+        steps, _ = parse_plan(outcome.plan, self.tools)
+        t_tools = time.perf_counter()
+        run = execute(steps, self.tools, lambda: self._context(session))
+        record.steps = run.steps
+        items = build_items(run.context)
+        record.items = items
+        unresolved = sorted({r.query for r in run.context.unresolved} | set(req.unresolved))
+        if unresolved:
+            record.notes.append(
+                "I could not find "
+                + ", ".join(repr(u) for u in unresolved)
+                + " in the catalog, so I did not use "
+                + ("it." if len(unresolved) == 1 else "them.")
+            )
+        record.notes.extend(run.notes)
+        t_reply = time.perf_counter()
+        lookup = all(s.tool == "lookup_items" for s in steps) and bool(steps)
+        record.reply = self._reply(message, record, lookup, run.context)
+        done = time.perf_counter()
+        record.degraded = bool(record.degraded_reasons)
+        record.timings_ms = {
+            "analyze": _ms(started, t_plan),
+            "plan": _ms(t_plan, t_tools),
+            "tools": _ms(t_tools, t_reply),
+            "reply": _ms(t_reply, done),
+            "total": _ms(started, done),
+        }
+        session.remember(record)
+        return record
+
+    def _plan(self, message: str, req: Request, rules_plan: Plan, session: Session) -> PlanOutcome:
+        if self.planner is None:
+            return PlanOutcome(plan=rules_plan, source="rules")
+        return self.planner.plan(
+            message, self._context_text(session), req, rules_plan, session.excluded_genres
+        )
+
+    def _context(self, session: Session) -> ToolContext:
+        return ToolContext(
+            catalog=self.catalog,
+            models=self.models,
+            resolver=self.resolver,
+            bus=CandidateBus(),
+            history=list(session.history),
+            liked=list(session.liked),
+            disliked=list(session.disliked),
+        )
+
+    def _context_text(self, session: Session) -> str:
+        titles = self.resolver.titles
+        parts = []
+        if session.shown:
+            shown = "; ".join(
+                f"{k}. {titles[i]}" for k, i in enumerate(session.shown, 1) if i in titles
+            )
+            parts.append(f"Previously shown: {shown}.")
+        if session.liked:
+            parts.append(
+                "Liked: " + "; ".join(titles[i] for i in session.liked if i in titles) + "."
+            )
+        if session.excluded_genres:
+            parts.append("Ruled out: " + ", ".join(session.excluded_genres) + ".")
+        return ("[" + " ".join(parts) + "]\n") if parts else ""
+
+    def _reply(self, message: str, record: TurnRecord, lookup: bool, ctx: ToolContext) -> str:
+        template = template_reply(record.items, record.notes, lookup)
+        if self.llm is None or not self.settings.llm_reply or not record.items:
+            return template
+        prompt = reply_prompt(message, record.items, record.notes)
+        request = LLMRequest(
+            messages=[Message(role="user", content=prompt)], max_tokens=200, temperature=0.0
+        )
+        try:
+            response = self.llm.request(request)
+        except LLMUnavailable as exc:
+            record.llm.append(
+                LLMCall(purpose="reply", model=self.llm.name, ok=False, error=str(exc)[:200])
+            )
+            record.degraded_reasons.append(f"reply LLM unavailable: {exc}")
+            return template
+        record.llm.append(
+            LLMCall(
+                purpose="reply",
+                model=response.model,
+                prompt_tokens=response.prompt_tokens,
+                completion_tokens=response.completion_tokens,
+                ms=response.ms,
+            )
+        )
+        grounding = check_grounding(response.text, record.items, ctx.seeds, self.resolver)
+        if not grounding.ok or not response.text.strip():
+            record.notes.append(
+                "The LLM reply named items outside the result; used the template reply."
+            )
+            return template
+        record.reply_source = "llm"
+        return response.text.strip()
+
+
+def _genre_attribute(catalog: Catalog) -> str | None:
+    for spec in catalog.attributes:
+        if spec.kind.value == "categorical" and spec.name in (
+            "genres",
+            "genre",
+            "class",
+            "categories",
+            "tags",
+        ):
+            return spec.name
+    return next((s.name for s in catalog.attributes if s.kind.value == "categorical"), None)
+
+
+def _ms(a: float, b: float) -> float:
+    return round((b - a) * 1000, 3)

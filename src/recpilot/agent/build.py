@@ -1,0 +1,129 @@
+"""Assemble an :class:`Agent` from a dataset name and an LLM spec string."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+import numpy as np
+
+from recpilot.agent.agent import Agent, AgentSettings
+from recpilot.agent.demos import DemoSelector, load_bank
+from recpilot.agent.planner import LLMPlanner, PlannerSettings
+from recpilot.agent.session import Session
+from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
+from recpilot.catalog.store import Catalog
+from recpilot.config import subdir
+from recpilot.errors import UnknownId
+from recpilot.llm.spec import resolve_llm
+from recpilot.models.artifacts import train_or_load
+from recpilot.models.base import Recommender
+from recpilot.models.embedders import Embedder, HashingEmbedder, MiniLMEmbedder
+from recpilot.models.text import TextEmbedding
+from recpilot.tools.registry import default_tools
+from recpilot.tools.suite import ModelSuite
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    dataset: str = DEFAULT_DATASET
+    llm: str = "rules"
+    personal_model: str = "ease"
+    similar_model: str = "itemknn"
+    demos: Literal["dynamic", "fixed", "none"] = "dynamic"
+    validate: bool = True
+    llm_reply: bool = True
+    embedder: Literal["minilm", "hashing"] = "minilm"
+
+
+def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
+    """Trained models for the catalog (trained on first use, then loaded from artifacts)."""
+    data = catalog.interactions()
+    personal, _ = train_or_load(options.personal_model, data, key=catalog.name)
+    similar, _ = train_or_load(options.similar_model, data, key=catalog.name)
+
+    @cache
+    def text_model() -> Recommender | None:
+        model, _ = train_or_load(
+            "text",
+            data,
+            key=catalog.name,
+            config=TextEmbedding.config_class(embedder=options.embedder),
+        )
+        return model
+
+    def text_search() -> object:
+        model = text_model()
+        if not isinstance(model, TextEmbedding):
+            return None
+
+        def search(query: str) -> np.ndarray:
+            idx, sims = model.search_text(query, k=data.n_items)
+            out = np.full(data.n_items, -np.inf, dtype=np.float32)
+            out[idx] = sims
+            return out
+
+        return search
+
+    years = None
+    if catalog.attribute("year") is not None:
+        by_id = {row[0]: row[1] for row in catalog.query("SELECT item_id, year FROM items")}
+        years = np.array(
+            [np.nan if by_id.get(i) is None else float(by_id[i]) for i in data.item_ids],
+            dtype=np.float64,
+        )
+    return ModelSuite(
+        item_ids=[str(i) for i in data.item_ids],
+        personal=personal,
+        similar=similar,
+        popularity=data.item_popularity(),
+        text_model=text_model,
+        text_search=text_search,  # type: ignore[arg-type]
+        years=years,
+    )
+
+
+def make_embedder(kind: str) -> Embedder:
+    return MiniLMEmbedder() if kind == "minilm" else HashingEmbedder()
+
+
+def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
+    catalog = catalog or open_dataset(options.dataset)
+    suite = model_suite(catalog, options)
+    llm = resolve_llm(options.llm)
+    tools = default_tools()
+    agent = Agent(
+        catalog, suite, llm=llm, tools=tools, settings=AgentSettings(llm_reply=options.llm_reply)
+    )
+    if llm is not None:
+        bank = [] if options.demos == "none" else load_bank(subdir("demos") / "grown.jsonl")
+        selector = DemoSelector(
+            bank,
+            make_embedder(options.embedder),
+            mode="fixed" if options.demos == "fixed" else "dynamic",
+        )
+        agent.planner = LLMPlanner(
+            llm,
+            tools,
+            catalog,
+            agent.resolver,
+            selector,
+            PlannerSettings(validate=options.validate),
+        )
+    return agent
+
+
+def new_session(agent: Agent, user_id: str | None) -> Session:
+    """A session for ``user_id`` with their catalog history (oldest first)."""
+    history: list[str] = []
+    if user_id is not None:
+        data = agent.catalog.interactions()
+        u = data.user_index.get(str(user_id))
+        if u is None:
+            raise UnknownId(f"unknown user {user_id!r} in dataset {agent.catalog.name!r}")
+        history = [str(data.item_ids[i]) for i in data.sequences()[u]]
+    return Session(user_id=user_id, history=history)

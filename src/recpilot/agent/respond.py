@@ -1,0 +1,113 @@
+"""Replies written from the final items only, with a reason per item taken from the data.
+
+The template writer needs no LLM. The LLM writer's text is checked: a catalog title in it
+that is not one of the final items (or a seed the user named) sends the turn back to the
+template, so the reply never recommends what the result does not hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from recpilot.agent.trace import RecommendedItem
+from recpilot.catalog.schema import Item
+from recpilot.tools.base import ToolContext
+from recpilot.tools.resolve import TitleResolver, display_title
+
+
+@dataclass(frozen=True)
+class Grounding:
+    ok: bool
+    stray_titles: list[str]
+
+
+def build_items(ctx: ToolContext) -> list[RecommendedItem]:
+    """The bus's final candidates as contract items, each with a data-backed reason."""
+    ids = ctx.bus.ids()
+    catalog_items = {item.item_id: item for item in ctx.catalog.get_items(ids)}
+    popularity = ctx.models.popularity
+    out: list[RecommendedItem] = []
+    for cand in ctx.bus.candidates:
+        item = catalog_items.get(cand.item_id)
+        if item is None:  # never recommend what the catalog does not hold
+            continue
+        index = ctx.models.index.get(item.item_id)
+        count = int(popularity[index]) if index is not None else 0
+        score = cand.score if cand.score is not None and cand.score != float("-inf") else None
+        out.append(
+            RecommendedItem(
+                item_id=item.item_id,
+                title=display_title(item.title),
+                score=None if score is None else round(float(score), 6),
+                reason=reason(item, cand.evidence, count, ctx.facts.get(item.item_id)),
+            )
+        )
+    return out
+
+
+def reason(item: Item, evidence: list[str], interactions: int, facts: str | None) -> str:
+    if facts:
+        return facts
+    seen: list[str] = []
+    for label in evidence:
+        if label and label not in seen:
+            seen.append(label)
+    attrs = describe_attributes(item)
+    parts = [*seen]
+    if interactions:
+        parts.append(f"{interactions} user{'s' if interactions != 1 else ''} interacted with it")
+    head = "; ".join(parts)
+    return f"{attrs} — {head}" if head else attrs
+
+
+def describe_attributes(item: Item) -> str:
+    bits: list[str] = []
+    for name, value in item.attributes.items():
+        if isinstance(value, list) and value:
+            bits.append(", ".join(str(v) for v in value[:4]))
+        elif (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and name in ("year", "release_year")
+        ):
+            bits.append(str(int(value)))
+    return " · ".join(bits) or display_title(item.title)
+
+
+def template_reply(items: list[RecommendedItem], notes: list[str], lookup: bool) -> str:
+    lines: list[str] = [*notes]
+    if not items:
+        lines.append("I found nothing in the catalog for that. Try fewer conditions?")
+        return "\n".join(lines)
+    if lookup:
+        lines.extend(item.reason for item in items)
+        return "\n".join(lines)
+    lines.append(
+        f"Here {'is' if len(items) == 1 else 'are'} {len(items)} pick{'s' if len(items) != 1 else ''}:"
+    )
+    lines.extend(f"{k}. {item.title} — {item.reason}" for k, item in enumerate(items, 1))
+    return "\n".join(lines)
+
+
+def check_grounding(
+    text: str, items: list[RecommendedItem], allowed_extra: list[str], resolver: TitleResolver
+) -> Grounding:
+    """Catalog titles mentioned in ``text`` that are neither final items nor allowed extras."""
+    allowed = {item.item_id for item in items} | set(allowed_extra)
+    stray = [
+        resolver.titles[item_id]
+        for item_id, _ in resolver.find_mentions(text, min_words=2)
+        if item_id not in allowed
+    ]
+    return Grounding(ok=not stray, stray_titles=stray)
+
+
+def reply_prompt(message: str, items: list[RecommendedItem], notes: list[str]) -> str:
+    listing = "\n".join(f"{k}. {item.title} — {item.reason}" for k, item in enumerate(items, 1))
+    note_text = "\n".join(notes)
+    return (
+        f"User request: {message}\n\nItems found (recommend ONLY these, in this order):\n{listing}\n"
+        + (f"\nNotes to tell the user:\n{note_text}\n" if note_text else "")
+        + "\nWrite a short friendly reply (2-4 sentences) that recommends these items by their"
+        " exact titles and says in a few words why each fits. Do not mention any other title."
+    )

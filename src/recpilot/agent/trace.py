@@ -1,0 +1,69 @@
+"""The turn record: everything one turn did, for the caller, the trace view and evaluation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class LLMCall(BaseModel):
+    purpose: str  # "plan", "repair", "reply", "react"
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    ms: float = 0.0
+    ok: bool = True
+    error: str | None = None
+
+
+class StepRecord(BaseModel):
+    tool: str
+    args: dict[str, Any]
+    ok: bool
+    message: str
+    size: int
+    ms: float
+
+
+class RecommendedItem(BaseModel):
+    item_id: str
+    title: str
+    score: float | None
+    reason: str
+
+
+class TurnRecord(BaseModel):
+    message: str
+    brain: str
+    reply: str = ""
+    reply_source: str = "template"  # "template" or "llm"
+    items: list[RecommendedItem] = Field(default_factory=list)
+    plan: list[dict[str, Any]] = Field(default_factory=list)
+    steps: list[StepRecord] = Field(default_factory=list)
+    llm: list[LLMCall] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # relaxations, unresolved names, repairs
+    degraded: bool = False
+    degraded_reasons: list[str] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def llm_calls(self) -> int:
+        return len(self.llm)
+
+    def contract(self) -> dict[str, Any]:
+        """The ``recpilot ask --json`` object (the interface contract)."""
+        return {
+            "reply": self.reply,
+            "items": [item.model_dump() for item in self.items],
+            "plan": self.plan,
+            "llm_calls": self.llm_calls,
+            "degraded": self.degraded,
+            "timings_ms": self.timings_ms,
+            "steps": [step.model_dump() for step in self.steps],
+            "notes": self.notes,
+            "tokens": {
+                "prompt": sum(c.prompt_tokens for c in self.llm),
+                "completion": sum(c.completion_tokens for c in self.llm),
+            },
+        }
