@@ -125,7 +125,8 @@ def timestamps(raw: RawTable, col: str) -> pa.Array:
         parsed = pd.to_datetime(pd.Series(text), errors="coerce", utc=True)
         if (parsed.isna() & pd.notna(pd.Series(text))).any():
             raise number_error from None
-        epoch = parsed.astype("int64") // 10**9
+        zero = pd.Timestamp(0, tz="UTC")
+        epoch = (parsed.fillna(zero) - zero) // pd.Timedelta(seconds=1)
         return pa.array(epoch.to_numpy(), mask=parsed.isna().to_numpy(), type=pa.int64())
     return pc.cast(pc.floor(values), pa.int64())
 

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 ITEM_ID_NAMES = ("item_id", "itemid", "iid", "movie_id", "product_id", "id", "item")
 TITLE_NAMES = ("title", "name", "movie_title", "item_title", "item_name", "product_name")
 USER_ID_NAMES = ("user_id", "userid", "uid", "customer_id", "user", "id")
-RATING_NAMES = ("rating", "ratings", "score", "stars")
+RATING_NAMES = ("rating", "ratings", "score", "stars", "r")
 TIME_NAMES = ("timestamp", "ts", "time", "datetime", "date")
 
 
