@@ -167,8 +167,11 @@ def generate(
     affinity: float = 0.9,
     zipf: float = 1.0,
 ) -> SyntheticDataset:
-    """Generate a dataset. ``interactions`` defaults to 20 per user (capped by the catalog);
-    duplicates are dropped, so the count is close to, not exactly, the number asked for."""
+    """Generate a dataset. ``interactions`` defaults to 20 per user (capped by the catalog).
+
+    Per-user counts are Poisson around the mean, and a user never meets an item twice, so
+    the total is close to, not exactly, the number asked for.
+    """
     if items < 1 or users < 1:
         raise ValueError("items and users must be positive")
     k = max(1, min(clusters, len(GENRES), items))
@@ -186,7 +189,8 @@ def generate(
 
     per_user = (interactions if interactions is not None else 20 * users) / users
     counts = np.minimum(1 + rng.poisson(max(per_user - 1.0, 0.0), users), items)
-    user_of = np.repeat(np.arange(users), counts)
+    # Draw twice what each user needs, drop repeats, keep the first ``counts[u]`` of each user.
+    user_of = np.repeat(np.arange(users), 2 * counts)
     m = len(user_of)
     in_taste = rng.random(m) < affinity
     use_second = (secondary[user_of] >= 0) & (rng.random(m) < 0.4)
@@ -206,7 +210,10 @@ def generate(
     _, first = np.unique(user_of * np.int64(items) + item_of, return_index=True)
     keep = np.sort(first)
     user_of, item_of = user_of[keep], item_of[keep]
-    n = len(keep)
+    rank = np.arange(len(keep)) - np.searchsorted(user_of, user_of)
+    keep = rank < counts[user_of]
+    user_of, item_of = user_of[keep], item_of[keep]
+    n = len(user_of)
 
     matches = (item_cluster[item_of] == primary[user_of]) | (
         item_cluster[item_of] == secondary[user_of]
