@@ -80,6 +80,7 @@ class Recommender(ABC):
         self, seeds: Sequence[int] | np.ndarray, k: int = 10
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` items most similar to the seed set (seeds excluded): (indices, scores)."""
+        self._check_fitted()
         seeds_arr = self._clean(seeds)
         if len(seeds_arr) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
