@@ -71,11 +71,8 @@ def test_query_is_parameterised_and_read_only(catalog: Catalog) -> None:
         "SELECT item_id FROM items WHERE list_contains(genres, ?) AND year >= ? ORDER BY item_id",
         ["Drama", 1900],
     )
-    expected = sorted(
-        i.item_id
-        for i in catalog.get_items(catalog.item_ids())
-        if "Drama" in i.attributes["genres"]
-    )  # type: ignore[operator]
+    every = catalog.get_items(catalog.item_ids())
+    expected = sorted(i.item_id for i in every if "Drama" in str(i.attributes["genres"]))
     assert [r[0] for r in rows] == expected
     with pytest.raises(CatalogError, match="exactly one SELECT"):
         catalog.query("DELETE FROM items")
@@ -107,10 +104,8 @@ def test_add_items_cold_start(catalog: Catalog) -> None:
     }
     after = catalog.interactions()
     assert after.n_items == before.n_items + 1 and len(after) == len(before)
-    assert catalog.numeric_range("year") == (
-        pytest.approx(catalog.numeric_range("year")[0]),
-        2030.0,
-    )  # type: ignore[index]
+    year_range = catalog.numeric_range("year")
+    assert year_range is not None and year_range[1] == 2030.0
 
 
 def test_add_items_is_all_or_nothing(catalog: Catalog) -> None:

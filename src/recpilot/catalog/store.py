@@ -23,8 +23,9 @@ from recpilot.errors import CatalogError
 
 from .build import quote
 from .interactions import InteractionData
-from .schema import AttributeKind, AttributeSpec, AttributeSummary, AttributeValue, CatalogStats
+from .schema import AttributeKind, AttributeSpec, AttributeValue, CatalogStats
 from .schema import Item as Item
+from .summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -377,65 +378,5 @@ class Catalog:
 
     # ------------------------------------------------------------------ summary
     def stats(self) -> CatalogStats:
-        q = self.query
-        n_items = q("SELECT count(*) FROM items")[0][0]
-        n_users = q("SELECT count(*) FROM users")[0][0]
-        n_inter, n_rated, n_stamped, r_min, r_max = q(
-            "SELECT count(*), count(rating), count(timestamp), min(rating), max(rating)"
-            " FROM interactions"
-        )[0]
-        cold = q(
-            "SELECT count(*) FROM items"
-            " ANTI JOIN (SELECT DISTINCT item_id FROM interactions) USING (item_id)"
-        )[0][0]
-        return CatalogStats(
-            name=self._name,
-            source=self._source,
-            n_items=n_items,
-            n_users=n_users,
-            n_interactions=n_inter,
-            density=n_inter / (n_users * n_items) if n_users and n_items else 0.0,
-            items_without_interactions=cold,
-            has_ratings=n_rated > 0,
-            has_timestamps=n_stamped > 0,
-            rating_range=None if r_min is None else (float(r_min), float(r_max)),
-            attributes=[self._summary(a) for a in self._attributes],
-            user_attributes=self.user_attributes,
-        )
-
-    def _summary(self, spec: AttributeSpec) -> AttributeSummary:
-        col = quote(spec.name)
-        if spec.kind is AttributeKind.categorical:
-            missing = self.query(
-                f"SELECT count(*) FROM items WHERE {col} IS NULL OR len({col}) = 0"
-            )[0][0]
-            counts = self.query(
-                f"SELECT v, count(*) AS n FROM (SELECT unnest({col}) AS v FROM items)"
-                " GROUP BY v ORDER BY n DESC, v"
-            )
-            return AttributeSummary(
-                name=spec.name,
-                kind=spec.kind,
-                n_missing=missing,
-                n_distinct=len(counts),
-                top_values=[(str(v), int(n)) for v, n in counts[:5]],
-            )
-        if spec.kind is AttributeKind.number:
-            missing, low, high, distinct = self.query(
-                f"SELECT count(*) - count({col}), min({col}), max({col}),"
-                f" count(DISTINCT {col}) FROM items"
-            )[0]
-            return AttributeSummary(
-                name=spec.name,
-                kind=spec.kind,
-                n_missing=missing,
-                n_distinct=distinct,
-                minimum=low,
-                maximum=high,
-            )
-        missing, mean_len = self.query(
-            f"SELECT count(*) - count({col}), avg(length({col})) FROM items"
-        )[0]
-        return AttributeSummary(
-            name=spec.name, kind=spec.kind, n_missing=missing, mean_length=mean_len
-        )
+        """Counts, density and a per-attribute summary."""
+        return summarize(self)
