@@ -92,3 +92,11 @@ def test_top_k_with_k_above_catalog_size() -> None:
 def test_users_without_held_out_items_are_rejected() -> None:
     with pytest.raises(ValueError, match="held-out"):
         ranking_metrics(TOP, _truth([[1], []]), k_values=(5,), item_popularity=POP)
+
+
+def test_top_k_cut_inside_a_tie_keeps_lowest_indices() -> None:
+    # items 1..5 tie at 1.0 below item 0 (2.0); k = 3 must take item 0, then items 1 and 2,
+    # and the top-3 must be the prefix of the top-5 (no dependence on k)
+    scores = np.array([[2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0]])
+    assert top_k_items(scores, 3).tolist() == [[0, 1, 2]]
+    assert top_k_items(scores, 5).tolist() == [[0, 1, 2, 3, 4]]

@@ -43,8 +43,7 @@ def top_k_items(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None
     """The ``k`` best items per row of ``scores`` (n_users × n_items), best first.
 
     ``exclude`` (same shape, any nonzero = excluded) and NaN scores get ``-inf`` before
-    ranking. Ties are broken by lower item index, except at the cut-off boundary where
-    ``argpartition`` decides. Returns int64 of shape ``(n_users, min(k, n_items))``.
+    ranking. Ties are broken by lower item index (also at the cut-off). Returns int64 of shape ``(n_users, min(k, n_items))``.
     """
     scores = np.array(scores, dtype=np.float64, copy=True)
     if scores.ndim != 2:
@@ -59,10 +58,14 @@ def top_k_items(scores: np.ndarray, k: int, exclude: sp.csr_matrix | None = None
     k = min(k, n_items)
     if k <= 0 or n_rows == 0:
         return np.zeros((n_rows, max(k, 0)), dtype=np.int64)
-    if k < n_items:
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    else:
-        part = np.broadcast_to(np.arange(n_items), (n_rows, n_items)).copy()
+    # the k-th largest score per row; take everything above it, then the tied items at it
+    # with the lowest indices, so the cut is deterministic even with many ties (popularity)
+    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1 : k]
+    above = scores > kth
+    tied = scores == kth
+    need = k - above.sum(axis=1, keepdims=True)
+    chosen = above | (tied & (np.cumsum(tied, axis=1) <= need))
+    part = np.nonzero(chosen)[1].reshape(n_rows, k)
     values = np.take_along_axis(scores, part, axis=1)
     order = np.lexsort((part, -values), axis=-1)
     return np.take_along_axis(part, order, axis=1).astype(np.int64)
