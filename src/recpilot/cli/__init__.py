@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from recpilot.errors import ConfigError, RecpilotError, UnknownDataset, UnknownId
+from recpilot.errors import ConfigError, IngestError, RecpilotError, UnknownDataset, UnknownId
 
 from . import agent, data, evaluate, train
 
@@ -28,7 +28,7 @@ train.register(app)
 evaluate.register(app)
 agent.register(app)
 
-USAGE_ERRORS = (ConfigError, UnknownDataset, UnknownId)
+USAGE_ERRORS = (ConfigError, IngestError, UnknownDataset, UnknownId)
 
 
 @app.callback()
