@@ -82,7 +82,8 @@ def test_bpr_folds_in_mean_factor_plus_bias(blocks: InteractionData) -> None:
 
 @pytest.mark.parametrize("cls", [ALS, BPR, SASRec])
 def test_epoch_callback_sees_every_epoch(cls, blocks: InteractionData) -> None:
-    config = cls.config_class(epochs=3, **({"num_threads": 1} if cls is SASRec else {}))
+    small = {"num_threads": 1, "embedding_size": 8, "num_layers": 1, "num_heads": 1}
+    config = cls.config_class(epochs=3, **(small if cls is SASRec else {}))
     model = cls(config)
     seen: list[tuple[int, int]] = []
     model.epoch_callback = lambda done, total, loss: seen.append((done, total))

@@ -3,7 +3,8 @@
 Training uses every prefix of every sequence at once: a window of up to ``max_len + 1`` items
 gives inputs ``s[:-1]`` and next-item targets ``s[1:]`` at each position, under a causal mask,
 with **full-softmax cross-entropy** over all items (tied input/output item embeddings).
-Sequences longer than the window are cut into consecutive windows from the most recent end.
+Sequences longer than the window are cut into consecutive windows from the most recent end;
+batches group windows of similar length, trimmed to their longest, to spend little on padding.
 Windows are right-padded, so a causal position never sees padding and no key mask is needed.
 
 A history scores ``h_last · E`` where ``h_last`` is the final hidden state after its last
@@ -25,6 +26,7 @@ from pydantic import Field
 from torch import nn
 
 from recpilot.catalog.interactions import InteractionData
+from recpilot.errors import ModelError
 
 from .base import ModelConfig, Recommender
 from .progress import EpochProgress
@@ -101,6 +103,17 @@ def training_windows(sequences: Sequence[np.ndarray], max_len: int) -> np.ndarra
     return np.stack(rows)
 
 
+def _length_batches(
+    lengths: torch.Tensor, batch_size: int, generator: torch.Generator
+) -> list[torch.Tensor]:
+    """Shuffled batches of windows of similar length (less padding), in shuffled order."""
+    perm = torch.randperm(len(lengths), generator=generator)
+    by_length = perm[torch.argsort(lengths[perm], stable=True)]
+    batches = list(by_length.split(batch_size))
+    order = torch.randperm(len(batches), generator=generator).tolist()
+    return [batches[k] for k in order]
+
+
 @contextlib.contextmanager
 def _threads(n: int | None) -> Iterator[None]:
     before = torch.get_num_threads()
@@ -131,11 +144,12 @@ class SASRec(EpochProgress, Recommender):
             net = SASRecNet(data.n_items, c)
             optim = torch.optim.AdamW(net.parameters(), lr=c.learning_rate, weight_decay=c.reg)
             shuffle = torch.Generator().manual_seed(c.seed)
+            lengths = (windows > 0).sum(dim=1)
             for epoch in range(c.epochs):
                 net.train()
                 total, count = 0.0, 0
-                for batch in torch.randperm(len(windows), generator=shuffle).split(c.batch_size):
-                    seqs = windows[batch]
+                for batch in _length_batches(lengths, c.batch_size, shuffle):
+                    seqs = windows[batch, : int(lengths[batch].max())]  # trailing pads cut
                     inputs, targets = seqs[:, :-1], seqs[:, 1:] - 1  # pad target → -1
                     real = targets >= 0  # full softmax only where there is a next item
                     logits = net.logits(net(inputs)[real])
@@ -154,8 +168,13 @@ class SASRec(EpochProgress, Recommender):
         self.fitted = True
         return self
 
+    def _require_net(self) -> SASRecNet:
+        if self.net is None:
+            raise ModelError("sasrec model has no network; call fit() or load() first")
+        return self.net
+
     def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
-        assert self.net is not None  # fitted models have a net
+        net = self._require_net()
         max_len = self.config.max_len
         out = np.zeros((len(histories), self.n_items), dtype=np.float32)
         with _threads(self.config.num_threads), torch.inference_mode():
@@ -167,14 +186,14 @@ class SASRec(EpochProgress, Recommender):
                     tail = np.asarray(h, dtype=np.int64)[-max_len:] + 1
                     seqs[row, : len(tail)] = tail
                     last[row] = max(len(tail) - 1, 0)
-                hidden = self.net(torch.from_numpy(seqs))
+                hidden = net(torch.from_numpy(seqs))
                 final = hidden[torch.arange(len(chunk)), torch.from_numpy(last)]
-                out[start : start + len(chunk)] = self.net.logits(final).numpy()
+                out[start : start + len(chunk)] = net.logits(final).numpy()
         return out
 
     def _state(self) -> dict[str, np.ndarray]:
-        assert self.net is not None
-        return {STATE_PREFIX + k: v.detach().numpy() for k, v in self.net.state_dict().items()}
+        state = self._require_net().state_dict()
+        return {STATE_PREFIX + k: v.detach().numpy() for k, v in state.items()}
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         net = SASRecNet(self.n_items, self.config)
@@ -183,6 +202,9 @@ class SASRec(EpochProgress, Recommender):
             for k, v in arrays.items()
             if k.startswith(STATE_PREFIX)
         }
-        net.load_state_dict(state, strict=True)
+        try:
+            net.load_state_dict(state, strict=True)
+        except RuntimeError as exc:  # missing/unexpected keys or wrong shapes
+            raise ModelError(f"sasrec artifact does not match its config: {exc}") from exc
         net.eval()
         self.net = net
