@@ -107,14 +107,9 @@ class Agent:
         record.steps = run.steps
         items = build_items(run.context)
         record.items = items
-        unresolved = sorted({r.query for r in run.context.unresolved} | set(req.unresolved))
-        if unresolved:
-            record.notes.append(
-                "I could not find "
-                + ", ".join(repr(u) for u in unresolved)
-                + " in the catalog, so I did not use "
-                + ("it." if len(unresolved) == 1 else "them.")
-            )
+        record.notes.extend(
+            self._name_notes({r.query for r in run.context.unresolved} | set(req.unresolved))
+        )
         record.notes.extend(run.notes)
         t_reply = time.perf_counter()
         lookup = all(s.tool == "lookup_items" for s in steps) and bool(steps)
@@ -149,6 +144,27 @@ class Agent:
             disliked=list(session.disliked),
         )
 
+    def _name_notes(self, names: set[str]) -> list[str]:
+        """Tell the user about names that matched no item, or several."""
+        notes: list[str] = []
+        missing: list[str] = []
+        for name in sorted(names):
+            res = self.resolver.resolve(name)
+            if res.status == "ambiguous":
+                options = [self.catalog.get_item(i) for i in res.options]
+                listed = "; ".join(
+                    f"{o.title} ({o.attributes.get('year', o.item_id)})" for o in options if o
+                )
+                notes.append(f"{name!r} matches several items ({listed}) — which one did you mean?")
+            else:
+                missing.append(repr(name))
+        if missing:
+            notes.append(
+                f"I could not find {', '.join(missing)} in the catalog, so I did not use "
+                + ("it." if len(missing) == 1 else "them.")
+            )
+        return notes
+
     def _context_text(self, session: Session) -> str:
         titles = self.resolver.titles
         parts = []
@@ -163,6 +179,7 @@ class Agent:
             )
         if session.excluded_genres:
             parts.append("Ruled out: " + ", ".join(session.excluded_genres) + ".")
+        parts += [text for text in (session.summary, session.memory_context) if text]
         return ("[" + " ".join(parts) + "]\n") if parts else ""
 
     def _reply(self, message: str, record: TurnRecord, lookup: bool, ctx: ToolContext) -> str:

@@ -367,7 +367,11 @@ def _years(text: str, req: Request) -> None:
         ),
         (rf"\b(?:after|newer than|later than|post-?) ?{y}\b", lambda m: (int(m[1]) + 1, None)),
         (
-            rf"\b(?:since|from|starting|not older than|no older than|at least from) {y}(?: on(?:wards?)?| or later)?\b",
+            rf"\b(?:since|starting(?: from| in)?|not older than|no older than) {y}(?: on(?:wards?)?| or later)?\b",
+            lambda m: (int(m[1]), None),
+        ),
+        (
+            rf"\b(?:from|in) {y} (?:on(?:wards?)?|or later|and later|and after)\b",
             lambda m: (int(m[1]), None),
         ),
         (rf"\b(?:until|up to|through|no later than|by) {y}\b", lambda m: (None, int(m[1]))),

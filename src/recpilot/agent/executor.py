@@ -32,7 +32,7 @@ def execute(
 ) -> Execution:
     """Execute; if a recommendation plan ends empty, retry with relaxed conditions."""
     steps = _with_finalize(steps)
-    requested = next(s.args.n for s in steps if isinstance(s.args, FinalizeArgs))
+    requested = next((s.args.n for s in steps if isinstance(s.args, FinalizeArgs)), 0)
     run = _run(steps, tools, new_context())
     if run.context.bus.candidates or _is_lookup(steps):
         _note_shortfall(run, requested)

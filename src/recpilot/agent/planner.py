@@ -91,8 +91,8 @@ class LLMPlanner:
                 problems = [f"the output is not a valid plan: {exc}"[:300]]
                 schema_failed = True
             else:
-                schema_failed = False
                 steps, problems = parse_plan(plan, self.tools)
+                schema_failed = bool(problems)  # unknown tools or bad arguments
                 if not problems and self.settings.validate:
                     problems = check_plan(
                         steps, req, self.resolver, session_excluded=session_excluded

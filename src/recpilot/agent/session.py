@@ -22,6 +22,9 @@ class Session:
     liked: list[str] = field(default_factory=list)
     disliked: list[str] = field(default_factory=list)
     excluded_genres: list[str] = field(default_factory=list)  # "no horror", kept for the session
+    # Filled by recpilot.memory before a turn (both go into the planner's context):
+    summary: str = ""  # earlier turns of this session, summarised when the dialogue is cut
+    memory_context: str = ""  # the user's profile summary and retrieved relevant memories
 
     def remember(self, turn: TurnRecord) -> None:
         self.turns = [*self.turns, turn][-MAX_TURNS_KEPT:]

@@ -1,0 +1,105 @@
+"""The deterministic request reader, on the planted mini catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from recpilot.agent.agent import Agent
+from recpilot.agent.analysis import Request, analyze
+
+
+def read(agent: Agent, text: str, shown: list[str] | None = None) -> Request:
+    return analyze(text, agent.vocab, shown)
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("movies from the 80s", 1980, 1989),
+        ("something from the eighties", 1980, 1989),
+        ("before 1980", None, 1979),
+        ("between 1985 and 1989", 1985, 1989),
+        ("nothing before 1990", 1990, None),
+        ("after 1990", 1991, None),
+        ("since 1990", 1990, None),
+        ("the early 90s", 1990, 1993),
+        ("from 1995", 1995, 1995),
+        ("1985-1989 please", 1985, 1989),
+    ],
+)
+def test_year_phrases(agent: Agent, text: str, low: int | None, high: int | None) -> None:
+    req = read(agent, text)
+    assert (req.year_min, req.year_max) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("text", "include", "exclude"),
+    [
+        ("something funny", ["Comedy"], []),
+        ("a scary film", ["Horror"], []),
+        ("romantic comedies", ["Romance", "Comedy"], []),
+        ("action but no horror", ["Action"], ["Horror"]),
+        ("anything but horror", [], ["Horror"]),
+        ("no horror or sci-fi", [], ["Horror", "Sci-Fi"]),
+        ("kids movies, not animated", ["Children's"], ["Animation"]),
+    ],
+)
+def test_genres_and_negation(
+    agent: Agent, text: str, include: list[str], exclude: list[str]
+) -> None:
+    req = read(agent, text)
+    assert sorted(req.include) == sorted(include)
+    assert sorted(req.exclude) == sorted(exclude)
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("3 scary movies", 3),
+        ("give me two comedies", 2),
+        ("top 7", 7),
+        ("a film", None),
+        ("50 movies", 20),
+    ],
+)
+def test_counts(agent: Agent, text: str, n: int | None) -> None:
+    assert read(agent, text).n == n
+
+
+def test_either_genre_means_any(agent: Agent) -> None:
+    req = read(agent, "a comedy or a horror film")
+    assert sorted(req.include) == ["Comedy", "Horror"] and req.match == "any"
+
+
+def test_like_titles_resolve_to_catalog_ids(agent: Agent) -> None:
+    req = read(agent, "something like Blade Runner or Alien, but funnier")
+    assert req.like == ["32", "22"]
+    assert req.include == ["Comedy"]
+    # "Godfather, The" is found from the natural word order.
+    assert read(agent, "movies similar to The Godfather").like == ["6"]
+    assert read(agent, "like Fargo, Pulp Fiction and Reservoir Dogs").like == ["1", "3", "4"]
+
+
+def test_misspelt_title_resolves_but_unknown_is_reported(agent: Agent) -> None:
+    assert read(agent, "films like Pulp Fictoin").like == ["3"]
+    req = read(agent, "films like Zorblax Returns")
+    assert req.like == [] and req.unresolved == ["zorblax returns"]
+
+
+def test_a_genre_word_is_not_taken_for_a_title(agent: Agent) -> None:
+    # "heat" is a title, but after "no" the word "horror" is a genre, not a title.
+    req = read(agent, "action films but no horror")
+    assert req.unwanted == [] and req.exclude == ["Horror"]
+
+
+def test_ordinal_refers_to_previous_results(agent: Agent) -> None:
+    shown = ["11", "12", "13"]
+    assert read(agent, "more like the second one", shown).like == ["12"]
+    req = read(agent, "I didn't like the first one", shown)
+    assert req.disliked == ["11"] and req.like == []
+
+
+def test_question_about_an_item_is_a_lookup(agent: Agent) -> None:
+    req = read(agent, "when was Fargo released?")
+    assert req.lookup == ["1"]
+    assert read(agent, "what genre is Blade Runner?").lookup == ["32"]

@@ -1,0 +1,158 @@
+"""Plan-first planning with a scripted LLM: accepted plans, repair rounds, degraded
+fallbacks, schema grounding and reply grounding."""
+
+from __future__ import annotations
+
+import json
+
+from recpilot.agent.build import new_session
+from recpilot.agent.plan import plan_schema
+from recpilot.catalog.store import Catalog
+from recpilot.llm.scripted import ScriptedLLM
+from recpilot.tools.registry import default_tools
+from recpilot.tools.suite import ModelSuite
+
+from .conftest import llm_agent
+
+SCARY_80S = json.dumps(
+    {
+        "steps": [
+            {
+                "tool": "search_catalog",
+                "args": {
+                    "include": {"genres": ["Horror"]},
+                    "ranges": {"year": {"min": 1980, "max": 1989}},
+                },
+            },
+            {"tool": "rank", "args": {"mode": "popular"}},
+            {"tool": "finalize", "args": {"n": 2}},
+        ]
+    }
+)
+
+
+def test_valid_plan_is_used_and_reply_is_grounded(mini_catalog: Catalog, suite: ModelSuite) -> None:
+    llm = ScriptedLLM(SCARY_80S, "Try The Shining and A Nightmare on Elm Street tonight.")
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert sorted(i.item_id for i in turn.items) == ["21", "24"]
+    assert turn.llm_calls == 2 and [c.purpose for c in turn.llm] == ["plan", "reply"]
+    assert turn.reply_source == "llm" and not turn.degraded
+    # The planner asked for schema-constrained output with the catalog's real genres.
+    schema = llm.requests[0].json_schema
+    assert (
+        schema is not None
+        and "Film-Noir" not in json.dumps(schema)
+        and "Horror" in json.dumps(schema)
+    )
+
+
+def test_plan_that_drops_a_constraint_is_repaired(mini_catalog: Catalog, suite: ModelSuite) -> None:
+    no_years = json.dumps(
+        {
+            "steps": [
+                {"tool": "search_catalog", "args": {"include": {"genres": ["Horror"]}}},
+                {"tool": "finalize", "args": {"n": 2}},
+            ]
+        }
+    )
+    llm = ScriptedLLM(no_years, SCARY_80S, "The Shining and A Nightmare on Elm Street.")
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert [c.purpose for c in turn.llm] == ["plan", "repair", "reply"]
+    repair_prompt = llm.requests[1].messages[-1].content
+    assert "year min 1980" in repair_prompt and "year max 1989" in repair_prompt
+    assert sorted(i.item_id for i in turn.items) == ["21", "24"]
+
+
+def test_invented_title_goes_back_to_the_llm(mini_catalog: Catalog, suite: ModelSuite) -> None:
+    invented = json.dumps(
+        {
+            "steps": [
+                {"tool": "retrieve_similar", "args": {"titles": ["Star Wars: Episode IX"]}},
+                {"tool": "finalize", "args": {"n": 3}},
+            ]
+        }
+    )
+    fixed = json.dumps(
+        {
+            "steps": [
+                {"tool": "retrieve_similar", "args": {"titles": ["Star Wars"]}},
+                {"tool": "finalize", "args": {"n": 3}},
+            ]
+        }
+    )
+    llm = ScriptedLLM(invented, fixed, "Here you go.")
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "3 movies like Star Wars")
+    assert (
+        "no catalog title matches 'Star Wars: Episode IX'" in llm.requests[1].messages[-1].content
+    )
+    assert [i.item_id for i in turn.items] and "31" not in [i.item_id for i in turn.items]
+
+
+def test_dead_llm_degrades_to_rules_and_still_answers(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    llm = ScriptedLLM()
+    llm.enqueue_error("connection refused")
+    llm.enqueue_error("connection refused")
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert turn.degraded and any("unavailable" in r for r in turn.degraded_reasons)
+    assert sorted(i.item_id for i in turn.items) == ["21", "24"]  # the rules plan
+    assert turn.reply_source == "template"
+
+
+def test_output_failing_the_schema_twice_degrades(mini_catalog: Catalog, suite: ModelSuite) -> None:
+    llm = ScriptedLLM(
+        "I think you should watch Alien!", '{"steps": [{"tool": "hack_db", "args": {}}]}', "reply"
+    )
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "a scary movie")
+    assert turn.degraded
+    assert all(
+        "Horror" in (mini_catalog.get_item(i.item_id).attributes["genres"] or [])
+        for i in turn.items
+    )  # type: ignore[union-attr, operator]
+
+
+def test_reply_naming_other_titles_falls_back_to_template(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    llm = ScriptedLLM(
+        SCARY_80S, "You'll love The Shining, and also Blade Runner and Reservoir Dogs!"
+    )
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert turn.reply_source == "template"
+    assert "Blade Runner" not in turn.reply
+
+
+def test_without_validation_the_llm_plan_runs_as_written(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    no_years = json.dumps(
+        {
+            "steps": [
+                {"tool": "search_catalog", "args": {"include": {"genres": ["Horror"]}}},
+                {"tool": "finalize", "args": {"n": 5}},
+            ]
+        }
+    )
+    llm = ScriptedLLM(no_years, "ok")
+    agent = llm_agent(mini_catalog, suite, llm, validate=False)
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert turn.llm_calls == 2 and len(turn.items) == 5
+
+
+def test_plan_schema_grounds_vocabulary(mini_catalog: Catalog) -> None:
+    schema = plan_schema(default_tools(), mini_catalog)
+    variants = schema["properties"]["steps"]["items"]["anyOf"]
+    search = next(v for v in variants if v["properties"]["tool"]["const"] == "search_catalog")
+    genres = search["properties"]["args"]["properties"]["include"]["properties"]["genres"]
+    assert genres["items"]["enum"] == mini_catalog.categorical_values("genres")
+    year = search["properties"]["args"]["properties"]["ranges"]["properties"]["year"]["properties"][
+        "min"
+    ]
+    assert year["minimum"] == 1948 and year["maximum"] == 1999
