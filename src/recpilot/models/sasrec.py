@@ -11,6 +11,9 @@ A history scores ``h_last · E`` where ``h_last`` is the final hidden state afte
 ``max_len`` items. The state dict is saved as numpy arrays (no ``torch.save``/pickle).
 Training is seeded (``seed``) inside a forked RNG, so the caller's global torch RNG is left
 untouched; with the same ``num_threads`` a seed reproduces the same weights.
+
+``num_threads`` defaults to 1: the matrices are small, and intra-op threads gained little
+here while they slowed training about 5× on a busy 2-core machine (spinning OpenMP workers).
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ class SASRecConfig(ModelConfig):
     learning_rate: float = Field(2e-3, gt=0.0)
     reg: float = Field(0.0, ge=0.0, description="AdamW weight decay.")
     seed: int = 42
-    num_threads: int | None = Field(None, ge=1, description="torch threads; None = leave as is.")
+    num_threads: int | None = Field(
+        1, ge=1, description="torch threads while fitting/scoring; None = torch's setting."
+    )
 
 
 class SASRecNet(nn.Module):
