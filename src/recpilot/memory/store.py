@@ -1,0 +1,510 @@
+"""Durable memory: sessions, messages, turn records, feedback, profiles and the memory index.
+
+One code path over two databases: SQLite (WAL, the embedded default at
+``data_home()/memory.sqlite3``) and PostgreSQL (when ``RECPILOT_DATABASE_URL`` is a
+``postgresql://`` URL; psycopg 3). Every write runs in a transaction; :meth:`transaction`
+nests, so a caller can make a whole turn (session, turn record, profile, memories) one
+commit — a crash mid-turn loses at most that turn.
+
+Isolation: every read that returns user data filters on ``user_id``; a session is only
+returned to the user who owns it (:meth:`MemoryStore.load_session`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from recpilot.agent.session import MAX_TURNS_KEPT, Session
+from recpilot.agent.trace import TurnRecord
+from recpilot.config import data_home
+from recpilot.errors import ConfigError
+from recpilot.memory.profile import UserProfile
+from recpilot.memory.schema import SCHEMA_VERSION, TABLES, USER_TABLES, Dialect, ddl, placeholders
+
+log = logging.getLogger(__name__)
+
+ENV_DATABASE_URL = "RECPILOT_DATABASE_URL"
+FeedbackKind = Literal["like", "dislike", "consumed", "not_interested"]
+FEEDBACK_KINDS: tuple[str, ...] = ("like", "dislike", "consumed", "not_interested")
+
+
+class FeedbackEvent(BaseModel):
+    user_id: str
+    item_id: str
+    kind: str
+    session_id: str | None
+    created_at: float
+
+
+class MemoryEntry(BaseModel):
+    """One retrievable memory (a turn, a feedback event, a profile fact) with its vector."""
+
+    memory_id: str
+    user_id: str | None
+    session_id: str | None
+    kind: str
+    text: str
+    created_at: float
+    vector: list[float]
+
+
+class PlanOutcomeRow(BaseModel):
+    turn_id: str
+    session_id: str
+    user_id: str | None
+    request: str
+    plan: list[dict[str, Any]]
+    shape: str
+    brain: str
+    items: list[str]
+    outcome: str
+    created_at: float
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def default_url() -> str:
+    """``$RECPILOT_DATABASE_URL``, else the SQLite file under the data home."""
+    return os.environ.get(ENV_DATABASE_URL) or f"sqlite:///{data_home() / 'memory.sqlite3'}"
+
+
+class MemoryStore:
+    """The memory database. Thread-safe (one connection behind a lock); close when done."""
+
+    def __init__(self, con: Any, dialect: Dialect, url: str) -> None:
+        self._con = con
+        self.dialect: Dialect = dialect
+        self.url = url
+        self._lock = threading.RLock()
+        self._depth = 0
+        with self.transaction():
+            for statement in ddl(dialect):
+                self._exec(statement)
+            self._exec(
+                "INSERT INTO memory_meta (key, value) VALUES ('schema_version', ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (str(SCHEMA_VERSION),),
+            )
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, url: str | None = None) -> MemoryStore:
+        """Open (creating the tables) ``url``: ``sqlite:///path``, ``postgresql://...`` or
+        None for :func:`default_url`."""
+        url = url or default_url()
+        if url.startswith(("postgresql://", "postgres://")):
+            try:
+                import psycopg
+            except ImportError as exc:  # pragma: no cover - a declared dependency
+                raise ConfigError(
+                    "PostgreSQL memory needs psycopg 3; pip install 'psycopg[binary]'"
+                ) from exc
+            try:
+                con = psycopg.connect(url, autocommit=True)
+            except psycopg.OperationalError as exc:
+                raise ConfigError(
+                    f"cannot connect to the memory database {_redact(url)}: {exc}; check "
+                    f"{ENV_DATABASE_URL} or unset it to use the SQLite default"
+                ) from exc
+            return cls(con, "postgres", url)
+        if url.startswith("sqlite:///"):
+            path = Path(url[len("sqlite:///") :])
+        elif url.startswith("sqlite://"):
+            path = Path(url[len("sqlite://") :])
+        else:
+            raise ConfigError(
+                f"unsupported memory database URL {_redact(url)!r}; use sqlite:///PATH or "
+                "postgresql://USER@HOST:PORT/DB"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lite = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        lite.execute("PRAGMA journal_mode=WAL")
+        lite.execute("PRAGMA synchronous=NORMAL")
+        lite.execute("PRAGMA busy_timeout=5000")
+        return cls(lite, "sqlite", url)
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction; nested calls join the outer one."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._exec("BEGIN")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._exec("ROLLBACK")
+                raise
+            self._depth = 0
+            self._exec("COMMIT")
+
+    def _exec(self, sql: str, params: Sequence[object] = ()) -> Any:
+        cur = self._con.cursor()
+        cur.execute(placeholders(sql, self.dialect), tuple(params))
+        return cur
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return [tuple(r) for r in self._exec(sql, params).fetchall()]
+
+    def _touch_user(self, user_id: str | None) -> None:
+        if user_id is not None:
+            self._exec(
+                "INSERT INTO users (user_id, created_at) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO NOTHING",
+                (user_id, time.time()),
+            )
+
+    # ------------------------------------------------------------------ sessions
+    def save_session(self, session: Session) -> None:
+        """Write the session's state (not its turns: :meth:`record_turn` stores those)."""
+        state = {
+            "user_id": session.user_id,
+            "history": session.history,
+            "shown": session.shown,
+            "liked": session.liked,
+            "disliked": session.disliked,
+            "excluded_genres": session.excluded_genres,
+            "summary": session.summary,
+            "window": len(session.turns),
+        }
+        now = time.time()
+        with self.transaction():
+            owner = self._rows(
+                "SELECT user_id FROM sessions WHERE session_id = ?", (session.session_id,)
+            )
+            if owner and owner[0][0] != session.user_id:
+                raise ConfigError(
+                    f"session {session.session_id!r} belongs to another user; start a new session"
+                )
+            self._touch_user(session.user_id)
+            self._exec(
+                "INSERT INTO sessions (session_id, user_id, state, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
+                " state = excluded.state, updated_at = excluded.updated_at",
+                (session.session_id, session.user_id, json.dumps(state), now, now),
+            )
+
+    def load_session(self, session_id: str, user_id: str | None) -> Session | None:
+        """The session, or None when it does not exist or belongs to another user."""
+        rows = self._rows("SELECT user_id, state FROM sessions WHERE session_id = ?", (session_id,))
+        if not rows or rows[0][0] != user_id:
+            return None
+        state = json.loads(rows[0][1])
+        window = min(int(state.get("window", MAX_TURNS_KEPT)), MAX_TURNS_KEPT)
+        records = self._rows(
+            "SELECT record FROM turns WHERE session_id = ? AND user_id IS NOT DISTINCT FROM ?"
+            " ORDER BY seq DESC LIMIT ?",
+            (session_id, user_id, window),
+        )
+        turns = [TurnRecord.model_validate_json(r[0]) for r in reversed(records)]
+        return Session(
+            user_id=user_id,
+            session_id=session_id,
+            history=list(state.get("history", [])),
+            turns=turns,
+            shown=list(state.get("shown", [])),
+            liked=list(state.get("liked", [])),
+            disliked=list(state.get("disliked", [])),
+            excluded_genres=list(state.get("excluded_genres", [])),
+            summary=str(state.get("summary", "")),
+        )
+
+    def session_exists(self, session_id: str) -> bool:
+        """Whether any user holds this session id (says nothing about whose it is)."""
+        return bool(self._rows("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)))
+
+    def sessions(self, user_id: str) -> list[str]:
+        """The user's session ids, newest first."""
+        rows = self._rows(
+            "SELECT session_id FROM sessions WHERE user_id = ? ORDER BY updated_at DESC",
+            (user_id,),
+        )
+        return [r[0] for r in rows]
+
+    def record_turn(self, session_id: str, user_id: str | None, turn: TurnRecord) -> str:
+        """Store a turn record and its two messages; returns the turn id."""
+        turn_id = _new_id()
+        now = time.time()
+        with self.transaction():
+            owner = self._rows("SELECT user_id FROM sessions WHERE session_id = ?", (session_id,))
+            if owner and owner[0][0] != user_id:
+                raise ConfigError(f"session {session_id!r} belongs to another user")
+            self._touch_user(user_id)
+            seq = self._rows(
+                "SELECT COALESCE(MAX(seq), 0) FROM turns WHERE session_id = ?", (session_id,)
+            )[0][0]
+            self._exec(
+                "INSERT INTO turns (turn_id, session_id, user_id, seq, record, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (turn_id, session_id, user_id, int(seq) + 1, turn.model_dump_json(), now),
+            )
+            for role, content, at in (("user", turn.message, now), ("assistant", turn.reply, now)):
+                self._exec(
+                    "INSERT INTO messages (message_id, session_id, user_id, turn_id, role,"
+                    " content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (_new_id(), session_id, user_id, turn_id, role, content, at),
+                )
+        return turn_id
+
+    def turn_count(self, session_id: str, user_id: str | None) -> int:
+        return int(
+            self._rows(
+                "SELECT COUNT(*) FROM turns WHERE session_id = ?"
+                " AND user_id IS NOT DISTINCT FROM ?",
+                (session_id, user_id),
+            )[0][0]
+        )
+
+    # ------------------------------------------------------------------ feedback
+    def add_feedback(
+        self,
+        user_id: str,
+        item_id: str,
+        kind: FeedbackKind,
+        session_id: str | None = None,
+    ) -> None:
+        if kind not in FEEDBACK_KINDS:
+            raise ConfigError(f"unknown feedback kind {kind!r}; valid: {', '.join(FEEDBACK_KINDS)}")
+        with self.transaction():
+            self._touch_user(user_id)
+            self._exec(
+                "INSERT INTO feedback (feedback_id, user_id, item_id, kind, session_id,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (_new_id(), user_id, item_id, kind, session_id, time.time()),
+            )
+
+    def feedback(self, user_id: str) -> list[FeedbackEvent]:
+        rows = self._rows(
+            "SELECT user_id, item_id, kind, session_id, created_at FROM feedback"
+            " WHERE user_id = ? ORDER BY created_at, feedback_id",
+            (user_id,),
+        )
+        return [
+            FeedbackEvent(user_id=r[0], item_id=r[1], kind=r[2], session_id=r[3], created_at=r[4])
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ profiles
+    def profile(self, user_id: str) -> UserProfile:
+        """The stored profile, or an empty one for a user never seen."""
+        rows = self._rows("SELECT data FROM profiles WHERE user_id = ?", (user_id,))
+        if not rows:
+            return UserProfile(user_id=user_id)
+        return UserProfile.model_validate_json(rows[0][0])
+
+    def has_profile(self, user_id: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM profiles WHERE user_id = ?", (user_id,)))
+
+    def save_profile(self, profile: UserProfile) -> None:
+        now = time.time()
+        with self.transaction():
+            self._touch_user(profile.user_id)
+            self._exec(
+                "INSERT INTO profiles (user_id, data, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data,"
+                " updated_at = excluded.updated_at",
+                (profile.user_id, profile.model_dump_json(), now),
+            )
+
+    # ------------------------------------------------------------------ memory index
+    def add_memory(
+        self,
+        user_id: str | None,
+        session_id: str | None,
+        kind: str,
+        text: str,
+        vector: np.ndarray,
+    ) -> str:
+        memory_id = _new_id()
+        blob = np.asarray(vector, dtype=np.float32).tobytes()
+        with self.transaction():
+            self._touch_user(user_id)
+            self._exec(
+                "INSERT INTO memory_index (memory_id, user_id, session_id, kind, text, vector,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (memory_id, user_id, session_id, kind, text, blob, time.time()),
+            )
+        return memory_id
+
+    def memories(self, user_id: str | None, session_id: str | None = None) -> list[MemoryEntry]:
+        """The user's memories (for an anonymous user: only those of ``session_id``)."""
+        if user_id is None:
+            if session_id is None:
+                return []
+            where, params = "user_id IS NULL AND session_id = ?", (session_id,)
+        else:
+            where, params = "user_id = ?", (user_id,)
+        rows = self._rows(
+            "SELECT memory_id, user_id, session_id, kind, text, vector, created_at"
+            f" FROM memory_index WHERE {where} ORDER BY created_at, memory_id",
+            params,
+        )
+        return [
+            MemoryEntry(
+                memory_id=r[0],
+                user_id=r[1],
+                session_id=r[2],
+                kind=r[3],
+                text=r[4],
+                vector=np.frombuffer(bytes(r[5]), dtype=np.float32).tolist(),
+                created_at=r[6],
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ reflection
+    def record_outcome(self, row: PlanOutcomeRow) -> None:
+        with self.transaction():
+            self._exec(
+                "INSERT INTO plan_outcomes (turn_id, session_id, user_id, request, plan, shape,"
+                " brain, items, outcome, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (turn_id) DO UPDATE SET outcome = excluded.outcome",
+                (
+                    row.turn_id,
+                    row.session_id,
+                    row.user_id,
+                    row.request,
+                    json.dumps(row.plan),
+                    row.shape,
+                    row.brain,
+                    json.dumps(row.items),
+                    row.outcome,
+                    row.created_at,
+                ),
+            )
+
+    def set_outcome(self, turn_id: str, outcome: str) -> None:
+        with self.transaction():
+            self._exec("UPDATE plan_outcomes SET outcome = ? WHERE turn_id = ?", (outcome, turn_id))
+
+    def outcomes(
+        self, user_id: str | None = None, session_id: str | None = None
+    ) -> list[PlanOutcomeRow]:
+        """Plan outcomes, oldest first: all users' (for the reflection report, which shows
+        no user data), or one user's, or one session's."""
+        clauses, params = [], []
+        if user_id is not None:
+            clauses.append("user_id = ?")
+            params.append(user_id)
+        if session_id is not None:
+            clauses.append("session_id = ?")
+            params.append(session_id)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._rows(
+            "SELECT turn_id, session_id, user_id, request, plan, shape, brain, items, outcome,"
+            f" created_at FROM plan_outcomes{where} ORDER BY created_at, turn_id",
+            params,
+        )
+        return [
+            PlanOutcomeRow(
+                turn_id=r[0],
+                session_id=r[1],
+                user_id=r[2],
+                request=r[3],
+                plan=json.loads(r[4]),
+                shape=r[5],
+                brain=r[6],
+                items=json.loads(r[7]),
+                outcome=r[8],
+                created_at=r[9],
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ privacy
+    def export_user(self, user_id: str) -> dict[str, Any]:
+        """Every stored fact about the user, table by table, as JSON-ready rows."""
+        out: dict[str, Any] = {"user_id": user_id, "schema_version": SCHEMA_VERSION}
+        with self._lock:
+            for table in USER_TABLES:
+                cur = self._exec(f"SELECT * FROM {table} WHERE user_id = ?", (user_id,))
+                names = [d[0] for d in cur.description]
+                rows = []
+                for raw in cur.fetchall():
+                    row = dict(zip(names, raw, strict=True))
+                    for key in ("state", "record", "data", "plan", "items"):
+                        if isinstance(row.get(key), str):
+                            row[key] = json.loads(row[key])
+                    if "vector" in row:
+                        row["vector"] = np.frombuffer(bytes(row["vector"]), np.float32).tolist()
+                    rows.append(row)
+                out[table] = rows
+        return out
+
+    def delete_user(self, user_id: str) -> dict[str, int]:
+        """Remove the user from every table; rows deleted per table."""
+        counts: dict[str, int] = {}
+        with self.transaction():
+            sessions = [r[0] for r in self._rows(
+                "SELECT session_id FROM sessions WHERE user_id = ?", (user_id,)
+            )]  # fmt: skip
+            for table in USER_TABLES:
+                cur = self._exec(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+                counts[table] = int(cur.rowcount)
+            # Rows of the user's sessions stored without a user id (none by construction).
+            for sid in sessions:
+                for table in ("turns", "messages", "memory_index", "plan_outcomes", "feedback"):
+                    cur = self._exec(f"DELETE FROM {table} WHERE session_id = ?", (sid,))
+                    counts[table] += max(int(cur.rowcount), 0)
+        log.info("deleted user=%s rows=%s", user_id, counts)
+        return counts
+
+    def count_user_rows(self, user_id: str) -> dict[str, int]:
+        """Rows mentioning the user in each table (by user id, or by one of their ids
+        inside JSON text): used to prove a delete left nothing behind."""
+        out = {}
+        for table in TABLES:
+            out[table] = int(
+                self._rows(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,))[0][0]
+            )
+        return out
+
+    def size_bytes(self) -> int:
+        """Bytes the database occupies (SQLite file + WAL, or the PostgreSQL database)."""
+        if self.dialect == "sqlite":
+            pages = self._rows("PRAGMA page_count")[0][0]
+            return int(pages) * int(self._rows("PRAGMA page_size")[0][0])
+        return int(self._rows("SELECT pg_database_size(current_database())")[0][0])
+
+
+def _redact(url: str) -> str:
+    """``url`` without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
