@@ -22,7 +22,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_ask_json_is_exactly_one_contract_object(home: Path) -> None:
-    result = CliRunner().invoke(app, ["ask", "2 scary movies before 1980", "--json", "--dataset", "mini"])
+    result = CliRunner().invoke(
+        app, ["ask", "2 scary movies before 1980", "--json", "--dataset", "mini"]
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)  # exactly one JSON document on stdout
     assert {"reply", "items", "plan", "llm_calls", "degraded", "timings_ms"} <= set(payload)
@@ -35,7 +37,9 @@ def test_ask_json_is_exactly_one_contract_object(home: Path) -> None:
 
 
 def test_ask_with_user_history(home: Path) -> None:
-    result = CliRunner().invoke(app, ["ask", "recommend something", "--json", "--dataset", "mini", "--user", "horror0"])
+    result = CliRunner().invoke(
+        app, ["ask", "recommend something", "--json", "--dataset", "mini", "--user", "horror0"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["items"][0]["item_id"] == "21"
 

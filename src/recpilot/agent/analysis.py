@@ -407,7 +407,7 @@ def _genres(text: str, vocab: Vocabulary, req: Request) -> None:
     for phrase, genre in vocab.synonyms():
         for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", taken):
             before = taken[max(0, m.start() - 30) : m.start()]
-            negated = bool(re.search(rf"\b{NEGATIONS}\b(?:\W+\w+){{0,2}}\W*$", before))
+            negated = bool(re.search(rf"\b{NEGATIONS}\b(?: +[\w'-]+){{0,2}} *$", before))
             found.append((m.start(), genre, negated))
             taken = taken[: m.start()] + " " * (m.end() - m.start()) + taken[m.end() :]
     found.sort()
@@ -415,9 +415,9 @@ def _genres(text: str, vocab: Vocabulary, req: Request) -> None:
         # "no horror or gore": a negation carries across "or" / "and" / "," to the next genre.
         if not negated and k > 0 and found[k - 1][2]:
             between = text[found[k - 1][0] : pos]
-            if (
-                re.fullmatch(r"[\w' -]*?(?:,| or | and | nor |/)\s*[\w' -]*", between)
-                and len(between) < 25
+            # Only a bare connector carries it: "no horror or gore", not "no drama, just action".
+            if re.fullmatch(
+                r"[\w'-]+\s*(?:,|/|or|and|nor|, or|, and)\s*(?:or |nor )?", between.strip() + " "
             ):
                 negated = True
         target = req.exclude if negated else req.include

@@ -14,7 +14,7 @@ import typer
 
 from recpilot.errors import ConfigError, IngestError, RecpilotError, UnknownDataset, UnknownId
 
-from . import agent, data, evaluate, train
+from . import agent, data, evaluate, evaluate_plans, train
 
 app = typer.Typer(
     name="recpilot",
@@ -26,6 +26,7 @@ app = typer.Typer(
 data.register(app)
 train.register(app)
 evaluate.register(app)
+evaluate_plans.register(evaluate.eval_app)
 agent.register(app)
 
 USAGE_ERRORS = (ConfigError, IngestError, UnknownDataset, UnknownId)
@@ -37,7 +38,9 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show info logs on stderr."),
 ) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     if debug:
         logging.getLogger("recpilot").setLevel(logging.DEBUG)
 

@@ -60,7 +60,9 @@ def _apply(ctx: ToolContext, scores: np.ndarray, k: int, evidence: str, exclude:
     if ctx.bus.active:
         ctx.bus.drop(exclude)
         index = ctx.models.index
-        by_id = {c: float(scores[index[c]]) for c in ctx.bus.ids() if c in index}
+        # Candidates the similarity model has no opinion on fall back to popularity order.
+        prior = np.log1p(ctx.models.popularity) * 1e-6
+        by_id = {c: float(scores[index[c]] + prior[index[c]]) for c in ctx.bus.ids() if c in index}
         ctx.bus.rescore(by_id, {c: evidence for c in by_id})
         return
     banned = set(exclude)
