@@ -1,0 +1,167 @@
+"""The MCP tools: search the catalog, similar items, personalised ranking for a user, item
+details, record feedback. Each returns structured, catalog-grounded data (real item ids and
+titles); a mistake the calling agent can fix (unknown genre, unknown title) comes back as a
+tool error whose message names the valid choices.
+
+Served over stdio (``recpilot mcp``) and streamable HTTP under the web server (``/mcp``).
+Over HTTP the caller's API key (``Authorization: Bearer``) decides whose data a tool may
+touch, exactly as for REST; over stdio the principal is fixed when the process starts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
+
+from recpilot.server.auth import Principal, act_for
+from recpilot.server.engine import Engine
+from recpilot.tools.search import Range, SearchCatalogArgs
+
+log = logging.getLogger(__name__)
+
+EngineGetter = Callable[[], Engine]
+PrincipalGetter = Callable[[Context], Principal]
+INSTRUCTIONS = (
+    "recpilot is a recommendation engine over a real item catalog. Every item id and title it "
+    "returns exists in the catalog. Use search_catalog for hard filters, similar_items for "
+    "'more like X', recommend_for_user for a personalised ranking, item_details for facts, and "
+    "record_feedback when the user reacts to an item."
+)
+MAX_RESULTS = 50
+
+
+def _conditions(
+    engine: Engine,
+    genres: list[str],
+    exclude_genres: list[str],
+    year_min: int | None,
+    year_max: int | None,
+    title: str | None,
+    match: Literal["all", "any"] = "all",
+) -> SearchCatalogArgs:
+    genre = engine.genre_attr
+    ranges: dict[str, Range] = {}
+    if (year_min is not None or year_max is not None) and engine.year_attr:
+        ranges[engine.year_attr] = Range(min=year_min, max=year_max)
+    return SearchCatalogArgs(
+        include={genre: genres} if genres else {},
+        exclude={genre: exclude_genres} if exclude_genres else {},
+        ranges=ranges,
+        title=title or None,
+        match=match,
+    )
+
+
+def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
+    server = MCPServer("recpilot", instructions=INSTRUCTIONS, log_level="WARNING")
+
+    @server.tool()
+    async def search_catalog(
+        ctx: Context,
+        genres: Annotated[
+            list[str],
+            Field(
+                description="genres every result must have (catalog names, e.g. 'Comedy')",
+                max_length=5,
+            ),
+        ] = [],  # noqa: B006
+        exclude_genres: Annotated[
+            list[str], Field(description="genres no result may have", max_length=10)
+        ] = [],  # noqa: B006
+        year_min: Annotated[int | None, Field(description="earliest year, inclusive")] = None,
+        year_max: Annotated[int | None, Field(description="latest year, inclusive")] = None,
+        title: Annotated[
+            str | None, Field(description="text the title must contain", max_length=200)
+        ] = None,
+        match: Annotated[
+            Literal["all", "any"], Field(description="results need all genres, or any one")
+        ] = "all",
+        limit: Annotated[
+            int, Field(ge=1, le=MAX_RESULTS, description="how many items to return")
+        ] = 10,
+    ) -> dict[str, Any]:
+        """Filter the catalog by hard conditions (genres, years, title text). Returns matching items (id, title, attributes) in catalog order and the total count."""
+        who(ctx)
+        eng = engine()
+        args = _conditions(eng, genres, exclude_genres, year_min, year_max, title, match)
+        found, total = await anyio.to_thread.run_sync(lambda: eng.search(args, limit))
+        return {"total": total, "items": [i.model_dump() for i in found]}
+
+    @server.tool()
+    async def similar_items(
+        ctx: Context,
+        items: Annotated[
+            list[str], Field(min_length=1, max_length=5, description="seed item titles or item ids")
+        ],
+        n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many similar items")] = 10,
+    ) -> dict[str, Any]:
+        """Items similar to the given seed items (collaborative neighbours). The seeds themselves are not returned. Each result has a reason."""
+        who(ctx)
+        eng = engine()
+        found, notes = await anyio.to_thread.run_sync(lambda: eng.similar(items, n))
+        return {"items": eng.cards(found), "notes": notes}
+
+    @server.tool()
+    async def recommend_for_user(
+        ctx: Context,
+        user_id: Annotated[str, Field(description="the user to rank for (your key must own it)")],
+        n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many items")] = 10,
+        genres: Annotated[
+            list[str], Field(description="optional: only these genres", max_length=5)
+        ] = [],  # noqa: B006
+        exclude_genres: Annotated[
+            list[str], Field(description="optional: never these genres", max_length=10)
+        ] = [],  # noqa: B006
+        year_min: Annotated[int | None, Field(description="optional: earliest year")] = None,
+        year_max: Annotated[int | None, Field(description="optional: latest year")] = None,
+    ) -> dict[str, Any]:
+        """Personalised ranking for a user from their history and feedback (popular items for a new user), optionally within hard filters. Items the user has already seen or rejected are left out."""
+        user = act_for(who(ctx), user_id)
+        eng = engine()
+        filters = None
+        if genres or exclude_genres or year_min is not None or year_max is not None:
+            filters = _conditions(eng, genres, exclude_genres, year_min, year_max, None)
+        found, notes = await anyio.to_thread.run_sync(lambda: eng.recommend(user, n, filters))
+        return {"user_id": user, "items": eng.cards(found), "notes": notes}
+
+    @server.tool()
+    async def item_details(
+        ctx: Context,
+        item_ids: Annotated[
+            list[str], Field(min_length=1, max_length=MAX_RESULTS, description="catalog item ids")
+        ],
+    ) -> dict[str, Any]:
+        """Catalog facts (title and every attribute) for the given item ids; unknown ids are listed in 'unknown'."""
+        who(ctx)
+        eng = engine()
+        found = await anyio.to_thread.run_sync(lambda: eng.items(item_ids))
+        known = {i.item_id for i in found}
+        return {
+            "items": [i.model_dump() for i in found],
+            "unknown": [i for i in item_ids if i not in known],
+        }
+
+    @server.tool()
+    async def record_feedback(
+        ctx: Context,
+        user_id: Annotated[
+            str, Field(description="the user giving feedback (your key must own it)")
+        ],
+        item_id: Annotated[str, Field(description="catalog item id")],
+        kind: Annotated[
+            Literal["like", "dislike", "consumed", "not_interested"],
+            Field(description="what the user did"),
+        ],
+    ) -> dict[str, Any]:
+        """Record a user's reaction to an item; later rankings for that user use it."""
+        user = act_for(who(ctx), user_id)
+        eng = engine()
+        await anyio.to_thread.run_sync(lambda: eng.feedback(user, item_id, kind, None))
+        return {"ok": True, "user_id": user, "item_id": item_id, "kind": kind}
+
+    return server

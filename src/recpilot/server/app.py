@@ -1,0 +1,231 @@
+"""The app factory: ``create_app(settings) -> FastAPI``.
+
+The agent loads in a background thread at startup (``/readyz`` answers 503 until it is
+ready); tests and embedders may pass a built ``Agent`` instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from recpilot import __version__
+from recpilot.agent.agent import Agent
+from recpilot.agent.build import AgentOptions, build_agent
+from recpilot.errors import RecpilotError, UnknownId
+from recpilot.mcp_server.server import build_mcp_server
+from recpilot.server import openai_api, rest
+from recpilot.server.auth import Forbidden, KeyStore, Principal, Unauthenticated, authenticate
+from recpilot.server.engine import Engine
+from recpilot.server.metrics import Metrics
+from recpilot.server.middleware import RequestContextMiddleware
+from recpilot.server.settings import ServerSettings
+from recpilot.server.state import AppState, NotReady
+from recpilot.server.work import Overloaded, WorkQueue
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def _error(status: int, kind: str, message: str, request: Request, **headers: str) -> JSONResponse:
+    rid = request.scope.get("state", {}).get("request_id", "")
+    body = {"error": {"type": kind, "message": message, "request_id": rid}}
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def _handlers(app: FastAPI, settings: ServerSettings) -> None:
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        return _error(403, "forbidden", str(exc), request)
+
+    async def unauthenticated(request: Request, exc: Exception) -> Response:
+        return _error(401, "unauthenticated", str(exc), request, **{"WWW-Authenticate": "Bearer"})
+
+    async def overloaded(request: Request, exc: Exception) -> Response:
+        after = str(exc.retry_after_s) if isinstance(exc, Overloaded) else "2"
+        return _error(429, "overloaded", str(exc), request, **{"Retry-After": after})
+
+    async def not_ready(request: Request, exc: Exception) -> Response:
+        return _error(
+            503, "not_ready", str(exc), request, **{"Retry-After": str(settings.retry_after_s)}
+        )
+
+    async def unknown(request: Request, exc: Exception) -> Response:
+        return _error(404, "not_found", str(exc), request)
+
+    async def bad_value(request: Request, exc: Exception) -> Response:
+        return _error(400, "invalid_request", str(exc), request)
+
+    async def http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
+        return _error(
+            exc.status_code, "invalid_request", str(exc.detail), request, **(exc.headers or {})
+        )
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        text = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:5]
+        )
+        return _error(422, "invalid_request", text or str(exc), request)
+
+    async def failure(request: Request, exc: Exception) -> Response:
+        log.warning("request failed: %s", exc)
+        return _error(500, "server_error", str(exc), request)
+
+    app.add_exception_handler(Forbidden, forbidden)
+    app.add_exception_handler(Unauthenticated, unauthenticated)
+    app.add_exception_handler(Overloaded, overloaded)
+    app.add_exception_handler(NotReady, not_ready)
+    app.add_exception_handler(UnknownId, unknown)
+    app.add_exception_handler(ValueError, bad_value)
+    app.add_exception_handler(HTTPException, http)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(RecpilotError, failure)
+
+
+def _load(state: AppState, agent: Agent | None) -> None:
+    try:
+        if agent is None:
+            opts = AgentOptions(
+                dataset=state.settings.dataset,
+                llm=state.settings.llm,
+                embedder=state.settings.embedder,
+            )
+            agent = build_agent(opts)
+        state.engine = Engine.build(agent, state.settings.memory_url)
+        log.info("agent ready dataset=%s brain=%s", agent.catalog.name, agent.brain)
+    except RecpilotError as exc:
+        state.load_error = f"the agent failed to load: {exc}"
+        log.error("%s", state.load_error)
+    finally:
+        state.loaded.set()
+
+
+def create_app(
+    settings: ServerSettings | None = None,
+    *,
+    agent: Agent | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    settings = settings or ServerSettings()
+    metrics = Metrics()
+    state = AppState(
+        settings=settings,
+        keys=KeyStore(settings.key_path(), settings.api_keys),
+        metrics=metrics,
+        queue=WorkQueue(settings.workers, settings.queue_size, settings.retry_after_s),
+        engine=engine,
+    )
+    _describe(metrics, state)
+    mcp = build_mcp_server(state.require_engine, lambda ctx: _mcp_principal(state, ctx.headers))
+    manager = StreamableHTTPSessionManager(
+        app=mcp._lowlevel_server, stateless=True, json_response=True
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if state.engine is None:
+            asyncio.get_running_loop().run_in_executor(None, _load, state, agent)
+        else:
+            state.loaded.set()
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.mcp_http:
+                await stack.enter_async_context(manager.run())
+            yield
+        state.queue.shutdown()
+        if state.engine is not None:
+            state.engine.close()
+
+    app = FastAPI(
+        title="recpilot",
+        version=__version__,
+        description="Agentic recommendation API. See docs/serving.md.",
+        lifespan=lifespan,
+    )
+    app.state.recpilot = state
+    _handlers(app, settings)
+    app.include_router(rest.router)
+    app.include_router(openai_api.router)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness")
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="Readiness: the agent is loaded")
+    async def readyz() -> Response:
+        if state.engine is None:
+            return JSONResponse(
+                {
+                    "status": "loading" if state.load_error is None else "failed",
+                    "error": state.load_error,
+                },
+                status_code=503,
+                headers={"Retry-After": str(settings.retry_after_s)},
+            )
+        return JSONResponse(
+            {
+                "status": "ready",
+                "dataset": state.engine.catalog.name,
+                "brain": state.engine.agent.brain,
+            }
+        )
+
+    @app.get(
+        "/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse
+    )
+    async def metrics_text() -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @app.get("/v1/config", tags=["ops"], summary="What the web page needs to know")
+    async def page_config() -> dict[str, Any]:
+        return {"anonymous": settings.allow_anonymous, "anonymous_user": settings.anonymous_user}
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    if settings.mcp_http:
+
+        async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+            await manager.handle_request(scope, receive, send)
+
+        app.router.routes.append(
+            Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"])
+        )
+    app.add_middleware(
+        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
+    )
+    return app
+
+
+def _mcp_principal(state: AppState, headers: Any) -> Principal:
+    headers = headers or {}
+    lower = {str(k).lower(): str(v) for k, v in dict(headers).items()}
+    return authenticate(
+        state.keys, lower.get("authorization"), lower.get("x-api-key"), state.anonymous
+    )
+
+
+def _describe(metrics: Metrics, state: AppState) -> None:
+    metrics.describe("recpilot_turn_seconds", "Agent turn latency, seconds (queue wait included)")
+    metrics.describe("recpilot_turns_total", "Agent turns answered")
+    metrics.describe("recpilot_llm_calls_total", "LLM calls made by turns")
+    metrics.describe("recpilot_degraded_turns_total", "Turns answered degraded (LLM failed)")
+    metrics.describe("recpilot_queue_depth", "Admitted turns waiting for a worker or session lock")
+    metrics.describe("recpilot_http_requests_total", "HTTP requests by route and status")
+    metrics.gauge("recpilot_queue_depth", lambda: float(state.queue.depth))
+    metrics.gauge("recpilot_turns_running", lambda: float(state.queue.running))
+    metrics.gauge("recpilot_ready", lambda: 1.0 if state.engine is not None else 0.0)

@@ -1,0 +1,190 @@
+"""OpenAI-compatible chat: ``POST /v1/chat/completions`` and ``GET /v1/models``.
+
+The conversation is the ``messages`` array: earlier user messages are replayed with the rules
+brain to rebuild what was shown, liked and ruled out, and the last user message is answered
+by the agent. The recommended items are in ``choices[0].message.content`` (as a numbered
+list) and, as structured data, in ``choices[0].message.recpilot`` (also repeated at the top
+level as ``recpilot``): ``{"items": [cards], "degraded", "degraded_reasons", "notes",
+"session_id", "turn_id"}``. With ``stream: true`` the answer is Server-Sent Events of
+``chat.completion.chunk`` objects ending in ``data: [DONE]``; the last chunk before
+``[DONE]`` carries ``recpilot`` on its choice.
+
+Extensions in the body: ``session_id`` continues a stored session with the last user
+message (instead of replaying the conversation); ``user_id`` (admin keys only; ``user`` is
+read the same way) names the acting user.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from recpilot.agent.trace import TurnRecord
+from recpilot.server.auth import Forbidden, Principal, act_for
+from recpilot.server.engine import TurnOut
+from recpilot.server.rest import check_message, observe_turn
+from recpilot.server.sse import pieces
+from recpilot.server.state import AppState, app_state, principal
+from recpilot.server.work import Overloaded
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+MODEL_ID = "recpilot"
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(p.text or "" for p in self.content or [] if p.type == "text")
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, max_tokens, ...: accepted, ignored
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    user: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+
+
+@router.get("/models", summary="Models (OpenAI-compatible)")
+async def list_models(who: Annotated[Principal, Depends(principal)]) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "recpilot"}],
+    }
+
+
+def _content(record: TurnRecord) -> str:
+    if record.reply_source == "template" or not record.items:
+        return record.reply
+    listing = "\n".join(f"{k}. {i.title} — {i.reason}" for k, i in enumerate(record.items, 1))
+    return f"{record.reply}\n\n{listing}"
+
+
+def _extension(state: AppState, out: TurnOut | None, record: TurnRecord) -> dict[str, Any]:
+    engine = state.require_engine()
+    return {
+        "items": engine.cards(record.items),
+        "degraded": record.degraded,
+        "degraded_reasons": record.degraded_reasons,
+        "notes": record.notes,
+        "session_id": out.session_id if out else None,
+        "turn_id": out.turn_id if out else None,
+    }
+
+
+@router.post(
+    "/chat/completions", summary="Chat completions (OpenAI-compatible)", response_model=None
+)
+async def chat_completions(
+    body: ChatRequest,
+    who: Annotated[Principal, Depends(principal)],
+    state: Annotated[AppState, Depends(app_state)],
+) -> JSONResponse | StreamingResponse:
+    engine = state.require_engine()
+    if not body.model.startswith(MODEL_ID):
+        raise HTTPException(404, f"model {body.model!r} does not exist; use {MODEL_ID!r}")
+    if len(body.messages) > state.settings.max_messages:
+        raise HTTPException(
+            413, f"{len(body.messages)} messages; the limit is {state.settings.max_messages}"
+        )
+    users = [m.text() for m in body.messages if m.role == "user"]
+    if not users:
+        raise HTTPException(422, "messages holds no user message")
+    for text in users:
+        check_message(state, text)
+    user = act_for(who, body.user_id or (body.user if who.admin else None))
+    session_id = body.session_id
+    if session_id is not None:
+        owner = engine.owner(session_id, user)
+        if owner is None:
+            raise HTTPException(404, f"no session {session_id!r}")
+        if not who.may_act_for(owner):
+            raise Forbidden(f"session {session_id!r} belongs to another user")
+    if state.queue.full:
+        raise Overloaded(state.queue.retry_after_s)
+    created = int(time.time())
+    completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
+
+    async def run() -> tuple[TurnOut | None, TurnRecord]:
+        started = time.perf_counter()
+        if session_id is not None:
+            out = await state.run_turn(session_id, lambda: engine.turn(user, users[-1], session_id))
+            record: TurnRecord = out.record
+        else:
+            out, record = None, await state.run_turn(None, lambda: engine.conversation(user, users))
+        observe_turn(state, record, "openai", time.perf_counter() - started)
+        return out, record
+
+    if not body.stream:
+        out, record = await run()
+        ext = _extension(state, out, record)
+        content = _content(record)
+        prompt = sum(c.prompt_tokens for c in record.llm)
+        completion = sum(c.completion_tokens for c in record.llm)
+        return JSONResponse(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": MODEL_ID,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "recpilot": ext},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                },
+                "recpilot": ext,
+            }
+        )
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish, **extra}
+        data = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [choice],
+        }
+        return f"data: {json.dumps(data)}\n\n"
+
+    async def events() -> AsyncIterator[str]:
+        yield chunk({"role": "assistant", "content": ""})
+        try:
+            out, record = await run()
+        except (Overloaded, HTTPException) as exc:
+            message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+            yield f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
+            return
+        for piece in pieces(_content(record)):
+            yield chunk({"content": piece})
+        yield chunk({}, "stop", recpilot=_extension(state, out, record))
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream")

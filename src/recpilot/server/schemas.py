@@ -1,0 +1,106 @@
+"""Request and response models of the REST API (they are the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from recpilot.tools.search import SearchCatalogArgs
+
+FeedbackKind = Literal["like", "dislike", "consumed", "not_interested"]
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(min_length=1, description="what the user says")
+    user_id: str | None = Field(
+        None, description="acting user (admin keys only; default: the key's user)"
+    )
+    stream: bool = Field(False, description="answer as Server-Sent Events (see docs/serving.md)")
+
+
+class Card(BaseModel):
+    item_id: str
+    title: str
+    score: float | None
+    reason: str
+    year: float | int | None = None
+    genres: list[str] = Field(default_factory=list)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class Trace(BaseModel):
+    plan: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    llm_calls: int
+    timings_ms: dict[str, float]
+    brain: str
+
+
+class TurnOutModel(BaseModel):
+    session_id: str
+    turn_id: str
+    reply: str
+    items: list[Card]
+    degraded: bool
+    degraded_reasons: list[str]
+    notes: list[str]
+    trace: Trace
+
+
+class SessionTurn(BaseModel):
+    message: str
+    reply: str
+    items: list[Card]
+    degraded: bool
+
+
+class SessionView(BaseModel):
+    session_id: str
+    user_id: str | None
+    turns: list[SessionTurn]
+    liked: list[str]
+    disliked: list[str]
+
+
+class RecommendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: str | None = None
+    n: int = Field(10, ge=1, description="how many items (at most the server's max_items)")
+    filters: SearchCatalogArgs | None = Field(
+        None, description="hard conditions, as search_catalog"
+    )
+
+
+class ItemsOut(BaseModel):
+    items: list[Card]
+    notes: list[str] = Field(default_factory=list)
+
+
+class SearchIn(SearchCatalogArgs):
+    limit: int = Field(20, ge=1)
+
+
+class ItemOut(BaseModel):
+    item_id: str
+    title: str
+    attributes: dict[str, Any]
+
+
+class SearchOut(BaseModel):
+    total: int
+    items: list[ItemOut]
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_id: str
+    kind: FeedbackKind
+    user_id: str | None = None
+    session_id: str | None = None
+
+
+class Ok(BaseModel):
+    ok: bool = True
+    detail: dict[str, Any] = Field(default_factory=dict)

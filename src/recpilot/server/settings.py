@@ -1,0 +1,80 @@
+"""The server's one validated config object (``ServerSettings``), from arguments or the
+environment (``RECPILOT_SERVER_*``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from recpilot.catalog.datasets import DEFAULT_DATASET
+from recpilot.config import data_home
+from recpilot.errors import ConfigError
+
+ENV_KEYS = "RECPILOT_API_KEYS"
+ENV_ANONYMOUS = "RECPILOT_ALLOW_ANONYMOUS"
+
+
+class StaticKey(BaseModel):
+    """An API key given in configuration (not in the key file)."""
+
+    key: str = Field(min_length=16)
+    user: str | None = None  # None: admin
+    admin: bool = False
+
+
+class ServerSettings(BaseModel):
+    dataset: str = DEFAULT_DATASET
+    llm: str = "rules"
+    embedder: Literal["minilm", "hashing"] = "minilm"
+    memory_url: str | None = None  # passed to MemoryStore.open
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    allow_anonymous: bool = False  # local use only: requests without a key act as anonymous_user
+    anonymous_user: str = "local"
+    api_keys: list[StaticKey] = Field(default_factory=list)
+    keys_file: Path | None = None  # default: <data home>/api_keys.json
+    workers: int = Field(2, ge=1, le=64)  # threads running turns (1 for an embedded LLM)
+    queue_size: int = Field(32, ge=0, le=10_000)  # turns that may wait for a worker
+    retry_after_s: int = Field(2, ge=1)
+    max_message_chars: int = Field(2000, ge=1)
+    max_messages: int = Field(50, ge=1)  # chat completions: messages per request
+    max_body_bytes: int = Field(64_000, ge=256)
+    max_items: int = Field(50, ge=1)  # n / limit on recommend, search
+    mcp_http: bool = True  # mount MCP streamable HTTP at /mcp
+
+    def key_path(self) -> Path:
+        return self.keys_file or data_home() / "api_keys.json"
+
+
+def parse_keys(text: str) -> list[StaticKey]:
+    """``KEY:USER`` pairs separated by commas; ``KEY:*`` is an admin key."""
+    keys = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, user = part.partition(":")
+        if not sep or not user:
+            raise ConfigError(
+                f"{ENV_KEYS} entry {part[:6]!r}... is not KEY:USER; write e.g. "
+                f"'{ENV_KEYS}=rp_longsecret:alice,rp_othersecret:*' (* = admin)"
+            )
+        try:
+            keys.append(StaticKey(key=key, user=None if user == "*" else user, admin=user == "*"))
+        except ValueError:
+            raise ConfigError(f"{ENV_KEYS}: keys must be at least 16 characters") from None
+    return keys
+
+
+def settings_from_env(
+    environ: Mapping[str, str] | None = None, **overrides: object
+) -> ServerSettings:
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    if env.get(ENV_KEYS):
+        values["api_keys"] = parse_keys(env[ENV_KEYS])
+    if env.get(ENV_ANONYMOUS, "").lower() in ("1", "true", "yes"):
+        values["allow_anonymous"] = True
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return ServerSettings.model_validate(values)
