@@ -144,7 +144,11 @@ class MiniLMEmbedder:
         if self._model is None:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar on our stderr
 
             log.info("loading sentence encoder path=%s", self.path)
             self._model = SentenceTransformer(str(self.path), device="cpu")
