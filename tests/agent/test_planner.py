@@ -156,3 +156,46 @@ def test_plan_schema_grounds_vocabulary(mini_catalog: Catalog) -> None:
         "min"
     ]
     assert year["minimum"] == 1948 and year["maximum"] == 1999
+
+
+def test_react_runs_one_tool_per_llm_call(mini_catalog: Catalog, suite: ModelSuite) -> None:
+    from recpilot.agent.planner import system_prompt
+    from recpilot.agent.react import ReactLoop
+
+    steps = [
+        {
+            "tool": "search_catalog",
+            "args": {
+                "include": {"genres": ["Horror"]},
+                "ranges": {"year": {"min": 1980, "max": 1989}},
+            },
+        },
+        {"tool": "finalize", "args": {"n": 2}},
+    ]
+    llm = ScriptedLLM(*(json.dumps(s) for s in steps))
+    agent = llm_agent(mini_catalog, suite, llm)
+    agent.react = ReactLoop(
+        llm, agent.tools, mini_catalog, system_prompt(agent.tools, mini_catalog)
+    )
+    agent.settings.llm_reply = False
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert [c.purpose for c in turn.llm] == ["react", "react"]
+    assert sorted(i.item_id for i in turn.items) == ["21", "24"]
+    # The second call saw the first tool's observation.
+    assert "Observation: search_catalog: 2 items match" in llm.requests[1].messages[-1].content
+
+
+def test_react_that_never_finishes_degrades_to_rules(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    from recpilot.agent.planner import system_prompt
+    from recpilot.agent.react import MAX_STEPS, ReactLoop
+
+    llm = ScriptedLLM(*([json.dumps({"tool": "rank", "args": {"mode": "popular"}})] * MAX_STEPS))
+    agent = llm_agent(mini_catalog, suite, llm)
+    agent.react = ReactLoop(
+        llm, agent.tools, mini_catalog, system_prompt(agent.tools, mini_catalog)
+    )
+    agent.settings.llm_reply = False
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert turn.degraded and sorted(i.item_id for i in turn.items) == ["21", "24"]

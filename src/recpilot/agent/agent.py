@@ -16,6 +16,7 @@ from recpilot.agent.analysis import Request, Vocabulary, analyze
 from recpilot.agent.executor import execute
 from recpilot.agent.plan import Plan, parse_plan
 from recpilot.agent.planner import LLMPlanner, PlanOutcome
+from recpilot.agent.react import ReactLoop, ReactRun, dump
 from recpilot.agent.respond import build_items, check_grounding, reply_prompt, template_reply
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
@@ -49,6 +50,7 @@ class Agent:
         *,
         llm: LLM | None = None,
         planner: LLMPlanner | None = None,
+        react: ReactLoop | None = None,
         tools: dict[str, Tool[Any]] | None = None,
         settings: AgentSettings | None = None,
     ) -> None:
@@ -56,6 +58,7 @@ class Agent:
         self.models = models
         self.llm = llm
         self.planner = planner
+        self.react = react
         self.tools = tools or default_tools()
         self.settings = settings or AgentSettings()
         titles = catalog.titles()
@@ -96,24 +99,35 @@ class Agent:
             has_history=bool(session.history or session.liked),
         )
         t_plan = time.perf_counter()
-        outcome = self._plan(message, req, rules_plan, session)
-        record.llm.extend(outcome.calls)
-        record.notes.extend(outcome.notes)
-        record.degraded_reasons.extend(outcome.degraded_reasons)
-        record.plan = [step.model_dump() for step in outcome.plan.steps]
-        steps, _ = parse_plan(outcome.plan, self.tools)
-        t_tools = time.perf_counter()
-        run = execute(steps, self.tools, lambda: self._context(session))
-        record.steps = run.steps
-        items = build_items(run.context)
+        react = self._react(message, session, record) if self.react is not None else None
+        if react is not None:
+            t_tools = t_plan
+            ctx, notes = react
+        else:
+            outcome = (
+                PlanOutcome(plan=rules_plan, source="rules-fallback")
+                if self.react is not None  # the ReAct loop failed: no second LLM attempt
+                else self._plan(message, req, rules_plan, session)
+            )
+            record.llm.extend(outcome.calls)
+            record.notes.extend(outcome.notes)
+            record.degraded_reasons.extend(outcome.degraded_reasons)
+            record.plan = [step.model_dump() for step in outcome.plan.steps]
+            steps, _ = parse_plan(outcome.plan, self.tools)
+            t_tools = time.perf_counter()
+            run = execute(steps, self.tools, lambda: self._context(session))
+            record.steps = run.steps
+            ctx, notes = run.context, run.notes
+        items = build_items(ctx)
         record.items = items
         record.notes.extend(
-            self._name_notes({r.query for r in run.context.unresolved} | set(req.unresolved))
+            self._name_notes({r.query for r in ctx.unresolved} | set(req.unresolved))
         )
-        record.notes.extend(run.notes)
+        record.notes.extend(notes)
         t_reply = time.perf_counter()
-        lookup = all(s.tool == "lookup_items" for s in steps) and bool(steps)
-        record.reply = self._reply(message, record, lookup, run.context)
+        used = {s.tool for s in record.steps}
+        lookup = "lookup_items" in used and used <= {"lookup_items", "finalize"}
+        record.reply = self._reply(message, record, lookup, ctx)
         done = time.perf_counter()
         record.degraded = bool(record.degraded_reasons)
         record.timings_ms = {
@@ -125,6 +139,23 @@ class Agent:
         }
         session.remember(record)
         return record
+
+    def _react(
+        self, message: str, session: Session, record: TurnRecord
+    ) -> tuple[ToolContext, list[str]] | None:
+        """ReAct mode: one tool per LLM step. ``None`` when the loop fails (the turn then
+        runs the rules plan, flagged degraded)."""
+        if self.react is None:
+            return None
+        ctx = self._context(session)
+        run: ReactRun = self.react.run(f"{self._context_text(session)}{message}", ctx)
+        record.llm.extend(run.calls)
+        record.plan = dump(run.plan)
+        record.steps = run.steps
+        if run.failed is None and ctx.bus.candidates:
+            return ctx, []
+        record.degraded_reasons.append(f"ReAct loop failed: {run.failed or 'no items'}")
+        return None
 
     def _plan(self, message: str, req: Request, rules_plan: Plan, session: Session) -> PlanOutcome:
         if self.planner is None:

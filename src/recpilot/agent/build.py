@@ -11,7 +11,8 @@ import numpy as np
 
 from recpilot.agent.agent import Agent, AgentSettings
 from recpilot.agent.demos import DemoSelector, load_bank
-from recpilot.agent.planner import LLMPlanner, PlannerSettings
+from recpilot.agent.planner import LLMPlanner, PlannerSettings, system_prompt
+from recpilot.agent.react import ReactLoop
 from recpilot.agent.session import Session
 from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
 from recpilot.catalog.store import Catalog
@@ -38,6 +39,7 @@ class AgentOptions:
     validate: bool = True
     llm_reply: bool = True
     embedder: Literal["minilm", "hashing"] = "minilm"
+    mode: Literal["plan", "react"] = "plan"
 
 
 def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
@@ -114,6 +116,8 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
             selector,
             PlannerSettings(validate=options.validate),
         )
+        if options.mode == "react":
+            agent.react = ReactLoop(llm, tools, catalog, system_prompt(tools, catalog))
     return agent
 
 

@@ -31,11 +31,18 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def _options(dataset: str, llm: str, demos: str, validate: bool) -> AgentOptions:
+def agent_options(
+    dataset: str, llm: str, demos: str, validate: bool, mode: str = "plan"
+) -> AgentOptions:
     if demos not in ("dynamic", "fixed", "none"):
         raise typer.BadParameter("use dynamic, fixed or none", param_hint="--demos")
-    mode: Literal["dynamic", "fixed", "none"] = demos  # type: ignore[assignment]
-    return AgentOptions(dataset=dataset, llm=llm, demos=mode, validate=validate)
+    if mode not in ("plan", "react"):
+        raise typer.BadParameter("use plan or react", param_hint="--mode")
+    demo_mode: Literal["dynamic", "fixed", "none"] = demos  # type: ignore[assignment]
+    plan_mode: Literal["plan", "react"] = mode  # type: ignore[assignment]
+    return AgentOptions(
+        dataset=dataset, llm=llm, demos=demo_mode, validate=validate, mode=plan_mode
+    )
 
 
 def ask(
@@ -55,9 +62,12 @@ def ask(
         True, "--validate/--no-validate", help="Check LLM plans against the message."
     ),
     trace: bool = typer.Option(False, "--trace", help="Also show the plan and every tool call."),
+    mode: str = typer.Option(
+        "plan", "--mode", help="plan: one LLM call writes the whole plan; react: one call per tool."
+    ),
 ) -> None:
     """Ask once and print the recommendation (items with reasons)."""
-    agent = build_agent(_options(dataset, llm, demos, validate))
+    agent = build_agent(agent_options(dataset, llm, demos, validate, mode))
     session = new_session(agent, user)
     record = agent.turn(session, text)
     if json_out:

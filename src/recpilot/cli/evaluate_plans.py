@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from recpilot.agent.build import AgentOptions, build_agent
+from recpilot.agent.build import build_agent
 from recpilot.catalog.datasets import DEFAULT_DATASET
-from recpilot.cli.agent import LLM_HELP
+from recpilot.cli.agent import LLM_HELP, agent_options
 from recpilot.eval.plans import PlanBenchmark, load_cases, run_benchmark
 
 
@@ -39,18 +39,19 @@ def plans(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     show_failures: bool = typer.Option(False, "--failures", help="List each failed case and why."),
+    mode: str = typer.Option(
+        "plan", "--mode", help="plan (plan-first) or react (one LLM call per tool)."
+    ),
 ) -> None:
     """Run the annotated requests and score the returned items (fully satisfied or not)."""
-    if demos not in ("dynamic", "fixed", "none"):
-        raise typer.BadParameter("use dynamic, fixed or none", param_hint="--demos")
-    mode: Literal["dynamic", "fixed", "none"] = demos  # type: ignore[assignment]
-    options = AgentOptions(dataset=dataset, llm=llm, demos=mode, validate=validate, llm_reply=False)
+    options = replace(agent_options(dataset, llm, demos, validate, mode), llm_reply=False)
     agent = build_agent(options)
     cases = load_cases(cases_file)[:limit]
     settings: dict[str, object] = {
         "llm": llm,
         "demos": demos,
         "validate": validate,
+        "mode": mode,
         "dataset": dataset,
         "reply": "template",
     }
@@ -76,7 +77,7 @@ def plans(
 def write_report(bench: PlanBenchmark, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     slug = (
-        "-".join(str(bench.settings[k]) for k in ("llm", "demos", "validate"))
+        "-".join(str(bench.settings[k]) for k in ("llm", "mode", "demos", "validate"))
         .replace(":", "_")
         .replace("/", "_")
     )

@@ -169,6 +169,7 @@ def run_benchmark(
         from tqdm import tqdm
 
         iterator = tqdm(cases, desc=f"plans ({agent.brain})", unit="request")  # type: ignore[assignment]
+    agent.turn(new_session(agent, None), "warm-up: popular comedies")  # load models, untimed
     for case in iterator:
         started = time.perf_counter()
         turn = agent.turn(new_session(agent, None), case.request)
