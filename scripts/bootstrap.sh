@@ -22,6 +22,14 @@ case "$profile" in
     *) echo "unknown profile '$profile' (use: test | demo)" >&2; exit 2 ;;
 esac
 
+# System services the test suite uses for real (PostgreSQL, headless Chromium): Debian
+# packages, installed when we can (root with apt); the tests skip with a reason otherwise.
+if [[ "$profile" == test ]] && command -v apt-get >/dev/null && [[ "$(id -u)" -eq 0 ]]; then
+    for script in scripts/ci_postgres.sh scripts/ci_browser.sh; do
+        [[ -x "$script" ]] && "$script"
+    done
+fi
+
 stamp="$venv/.installed-$profile"
 if [[ -f "$stamp" && "$stamp" -nt pyproject.toml ]]; then
     exit 0
