@@ -71,7 +71,8 @@ class InProcessMemoryStore:
         prof = FallbackProfile(user_id=user_id, sessions=len(mine))
         prof.turns = sum(len(s.turns) for s in mine)
         for event in events:
-            bucket: list[str] = getattr(prof, event["kind"])
+            field = {"like": "liked", "dislike": "disliked"}.get(event["kind"], event["kind"])
+            bucket: list[str] = getattr(prof, field)
             if event["item_id"] not in bucket:
                 bucket.append(event["item_id"])
             if event["kind"] in ("like", "dislike"):

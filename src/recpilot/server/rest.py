@@ -77,15 +77,14 @@ async def _turn(
     state: AppState, who: Principal, body: MessageIn, session_id: str | None
 ) -> TurnOutModel | StreamingResponse:
     engine = state.require_engine()
-    user = act_for(who, body.user_id)
     check_message(state, body.message)
-    if session_id is not None:
-        owner = engine.owner(session_id, user)
+    if session_id is None:
+        user = act_for(who, body.user_id)
+    else:  # the session's owner acts; the key must be allowed to act for them
+        owner = engine.owner(session_id, body.user_id or who.user_id)
         if owner is None:
             raise HTTPException(404, f"no session {session_id!r}; start one with POST /v1/sessions")
-        if not who.may_act_for(owner):
-            raise Forbidden(f"session {session_id!r} belongs to another user")
-        user = owner
+        user = act_for(who, owner)
 
     async def run() -> TurnOutModel:
         started = time.perf_counter()

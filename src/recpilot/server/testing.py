@@ -18,6 +18,7 @@ from recpilot.catalog.datasets import catalog_path
 from recpilot.catalog.store import Catalog
 from recpilot.catalog.synth import generate
 from recpilot.llm.base import LLM
+from recpilot.server.settings import StaticKey
 
 
 def synthetic_agent(
@@ -77,3 +78,21 @@ def serve_in_thread(app: FastAPI, *, timeout_s: float = 20.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout_s)
+
+
+ALICE_KEY = "alice-key-0123456789"  # user u1
+BOB_KEY = "bob-key-01234567890"  # user u2
+ADMIN_KEY = "admin-key-0123456789"
+
+
+def test_keys() -> list[StaticKey]:
+    """Three configured keys for tests: alice (u1), bob (u2), admin."""
+    return [
+        StaticKey(key=ALICE_KEY, user="u1"),
+        StaticKey(key=BOB_KEY, user="u2"),
+        StaticKey(key=ADMIN_KEY, admin=True),
+    ]
+
+
+def bearer_header(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}

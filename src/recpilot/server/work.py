@@ -55,7 +55,7 @@ class WorkQueue:
         self.workers = workers
         self.capacity = workers + queue_size
         self.retry_after_s = retry_after_s
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="recpilot-turn")
+        self._pool: ThreadPoolExecutor | None = None  # started on first use, again after shutdown
         self._admitted = 0  # touched only on the event loop
         self._running = 0  # touched by worker threads, under _lock
         self._lock = threading.Lock()
@@ -96,7 +96,11 @@ class WorkQueue:
                 with self._lock:
                     self._running -= 1
 
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="recpilot-turn")
         return await loop.run_in_executor(self._pool, job)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

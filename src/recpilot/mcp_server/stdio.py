@@ -1,0 +1,37 @@
+"""``recpilot mcp``: the MCP tools over stdio for one local process.
+
+The principal is fixed at start: ``user`` binds every call to that user (like a user key);
+without it the process acts as admin (it runs as the local account that owns the data)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from recpilot.agent.build import AgentOptions, build_agent
+from recpilot.mcp_server.server import build_mcp_server
+from recpilot.server.auth import Principal
+from recpilot.server.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+def run_stdio(
+    dataset: str,
+    *,
+    llm: str = "rules",
+    user: str | None = None,
+    embedder: Literal["minilm", "hashing"] = "minilm",
+    memory_url: str | None = None,
+) -> None:
+    agent = build_agent(AgentOptions(dataset=dataset, llm=llm, embedder=embedder, demos="none"))
+    engine = Engine.build(agent, memory_url)
+    principal = (
+        Principal(user, admin=False, key_id="stdio") if user else Principal(None, True, "stdio")
+    )
+    server = build_mcp_server(lambda: engine, lambda ctx: principal)
+    log.info("serving MCP over stdio dataset=%s user=%s", dataset, user or "(admin)")
+    try:
+        server.run("stdio")
+    finally:
+        engine.close()
