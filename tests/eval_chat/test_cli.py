@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -25,7 +26,7 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
     return group
 
 
-def _run(app: typer.Typer, *args: str) -> dict:  # type: ignore[type-arg]
+def _run(app: typer.Typer, *args: str) -> dict[str, Any]:
     result = CliRunner().invoke(app, [*args, "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)

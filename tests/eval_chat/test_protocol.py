@@ -12,7 +12,7 @@ from recpilot.agent.agent import Agent
 from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.catalog.store import Catalog
 from recpilot.eval.conversation import Dialogue, TurnStat, run_conversations, summarize
-from recpilot.eval.holdout import HeldOut, HeldOutCatalog
+from recpilot.eval.holdout import HeldOut, HeldOutCatalog, UserCase
 from recpilot.eval.llm_only import LLMOnlySystem, ground_titles, hallucination_rate
 from recpilot.eval.one_turn import agent_rank_scorer, candidate_sets, rank_candidates
 from recpilot.eval.simulators import AttributeSimulator
@@ -124,15 +124,15 @@ def test_candidate_ranking_oracle_adversary_and_rank_two(holdout: HeldOut) -> No
         assert len(c) == 10 and len(set(c)) == 10 and case.target_id in c
         assert not set(c) - {case.target_id} & set(case.history)
 
-    def oracle(case, c):  # type: ignore[no-untyped-def]
+    def oracle(case: UserCase, c: list[str]) -> np.ndarray:
         return np.array([1.0 if i == case.target_id else 0.0 for i in c])
 
-    def adversary(case, c):  # type: ignore[no-untyped-def]
+    def adversary(case: UserCase, c: list[str]) -> np.ndarray:
         return -oracle(case, c)
 
-    def second(case, c):  # type: ignore[no-untyped-def]
+    def second(case: UserCase, c: list[str]) -> np.ndarray:
         scores = np.arange(10, 0, -1, dtype=float)  # position order
-        scores[c.index(case.target_id)] = 9.5  # just below the first candidate... or first
+        scores[c.index(case.target_id)] = 9.5  # rank 2, or 1 if it is the first candidate
         return scores
 
     best = rank_candidates("oracle", oracle, holdout.cases, cands)
