@@ -180,7 +180,17 @@ def run_conversations(
 ) -> list[Dialogue]:
     """Every case through ``system``; a Rich progress bar on stderr when ``progress``."""
     if not progress:
-        return [run_dialogue(system, simulator, c, turns=turns, k=k) for c in cases]
+        done: list[Dialogue] = []
+        for n, case in enumerate(cases, 1):
+            done.append(run_dialogue(system, simulator, case, turns=turns, k=k))
+            log.info(
+                "dialogue %d/%d system=%s hit_turn=%s",
+                n,
+                len(cases),
+                system.name,
+                done[-1].hit_turn(k),
+            )
+        return done
     from rich.console import Console
     from rich.progress import Progress
 
