@@ -10,19 +10,23 @@ touch, exactly as for REST; over stdio the principal is fixed when the process s
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from recpilot.server.auth import Principal, act_for
+from recpilot.errors import RecpilotError
+from recpilot.server.auth import Forbidden, Principal, Unauthenticated, act_for
 from recpilot.server.engine import Engine
 from recpilot.tools.search import Range, SearchCatalogArgs
 
 log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
 
 EngineGetter = Callable[[], Engine]
 PrincipalGetter = Callable[[Context], Principal]
@@ -57,10 +61,25 @@ def _conditions(
     )
 
 
+def fixable(fn: F) -> F:
+    """Errors the calling agent can fix (bad genre, unknown item, wrong user) become tool
+    errors whose message it reads; the SDK would otherwise hide them."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except (ValueError, Forbidden, Unauthenticated, RecpilotError) as exc:
+            raise ToolError(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
 def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
     server = MCPServer("recpilot", instructions=INSTRUCTIONS, log_level="WARNING")
 
     @server.tool()
+    @fixable
     async def search_catalog(
         ctx: Context,
         genres: Annotated[
@@ -93,6 +112,7 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         return {"total": total, "items": [i.model_dump() for i in found]}
 
     @server.tool()
+    @fixable
     async def similar_items(
         ctx: Context,
         items: Annotated[
@@ -107,6 +127,7 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         return {"items": eng.cards(found), "notes": notes}
 
     @server.tool()
+    @fixable
     async def recommend_for_user(
         ctx: Context,
         user_id: Annotated[str, Field(description="the user to rank for (your key must own it)")],
@@ -130,6 +151,7 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         return {"user_id": user, "items": eng.cards(found), "notes": notes}
 
     @server.tool()
+    @fixable
     async def item_details(
         ctx: Context,
         item_ids: Annotated[
@@ -147,6 +169,7 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         }
 
     @server.tool()
+    @fixable
     async def record_feedback(
         ctx: Context,
         user_id: Annotated[

@@ -1,6 +1,23 @@
-"""HTTP serving: REST (``/v1``), OpenAI-compatible chat, the web chat page and MCP over HTTP."""
+"""HTTP serving: REST (``/v1``), OpenAI-compatible chat, the web chat page and MCP over HTTP.
 
-from recpilot.server.app import create_app
-from recpilot.server.settings import ServerSettings, settings_from_env
+``create_app`` and ``ServerSettings`` are imported lazily so ``recpilot.mcp_server`` can use
+the engine and auth modules without importing the app (which imports the MCP server).
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["ServerSettings", "create_app", "settings_from_env"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from recpilot.server.app import create_app
+
+        return create_app
+    if name in ("ServerSettings", "settings_from_env"):
+        from recpilot.server import settings
+
+        return getattr(settings, name)
+    raise AttributeError(name)

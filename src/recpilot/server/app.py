@@ -17,9 +17,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from recpilot import __version__
 from recpilot.agent.agent import Agent
@@ -197,13 +196,9 @@ def create_app(
         return {"anonymous": settings.allow_anonymous, "anonymous_user": settings.anonymous_user}
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    if settings.mcp_http:
-
-        async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-            await manager.handle_request(scope, receive, send)
-
+    if settings.mcp_http:  # an ASGI app (not a function), so Starlette passes scope/receive/send
         app.router.routes.append(
-            Route("/mcp", endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"])
+            Route("/mcp", endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"])
         )
     app.add_middleware(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
