@@ -170,6 +170,10 @@ class AttributeSimulator:
             raise RuntimeError("call start(case) before message()")
         return self._case
 
+    def revealed(self, turn: int) -> list[str]:
+        """The attributes stated by ``turn`` (1-based), in reveal order."""
+        return self._order[:turn]
+
     def full_request(self) -> SimMessage:
         """Every attribute at once: the one-turn retrieval request."""
         return self._compose(self._order, [])
@@ -273,7 +277,7 @@ class LLMSimulator:
         target = self.items[case.target_id]
         history = [self.items[i] for i in case.history if i in self.items]
         similar = similar_in_history(target, history)
-        revealed = self._fallback._order[:turn]
+        revealed = self._fallback.revealed(turn)
         focus = ", ".join(revealed) or "what you feel like"
         prompt = PERSONA.format(
             history="; ".join(i.title for i in history[-10:]),
