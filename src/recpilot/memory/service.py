@@ -155,6 +155,7 @@ class MemoryAgent:
     def turn(
         self, user_id: str | None, message: str, session_id: str | None = None
     ) -> tuple[str, str, TurnRecord]:
+        started = time.perf_counter()
         session = self.open_session(user_id, session_id)
         profile = self.store.profile(user_id) if user_id is not None else None
         if profile is not None:
@@ -163,7 +164,6 @@ class MemoryAgent:
         session.memory_context = self._memory_context(session, profile, message)
         before_liked, before_disliked = set(session.liked), set(session.disliked)
         before_excluded, previous_shown = set(session.excluded_genres), list(session.shown)
-        started = time.perf_counter()
         record = self.agent.turn(session, message)
         included = self._included_genres(record)
         session.excluded_genres = [g for g in session.excluded_genres if g not in included]
@@ -190,9 +190,8 @@ class MemoryAgent:
                     self.store.add_feedback(user_id, item_id, "dislike", session.session_id)  # type: ignore[arg-type]
             self._remember_turn(session, record)
             self._reflect(session, turn_id, record, disliked, previous_shown)
-        record.timings_ms["memory"] = round(
-            (time.perf_counter() - started) * 1000, 3
-        ) - record.timings_ms.get("total", 0.0)
+        wall = (time.perf_counter() - started) * 1000
+        record.timings_ms["memory"] = round(wall - record.timings_ms.get("total", 0.0), 3)
         return session.session_id, turn_id, record
 
     def _included_genres(self, record: TurnRecord) -> list[str]:
