@@ -14,7 +14,7 @@ import typer
 
 from recpilot.errors import ConfigError, IngestError, RecpilotError, UnknownDataset, UnknownId
 
-from . import agent, data, demos, evaluate, evaluate_plans, train
+from . import agent, data, demos, evaluate, evaluate_plans, memory, train
 
 app = typer.Typer(
     name="recpilot",
@@ -29,6 +29,7 @@ evaluate.register(app)
 evaluate_plans.register(evaluate.eval_app)
 agent.register(app)
 demos.register(app)
+memory.register(app)
 
 USAGE_ERRORS = (ConfigError, IngestError, UnknownDataset, UnknownId)
 
