@@ -29,7 +29,11 @@ def agent(serve_home: str) -> Agent:
 @pytest.fixture
 def make_app(agent: Agent, tmp_path: object) -> Callable[..., FastAPI]:
     def make(**overrides: object) -> FastAPI:
-        values: dict[str, object] = {"api_keys": test_keys(), "mcp_http": False, "keys_file": f"{tmp_path}/keys.json"}
+        values: dict[str, object] = {
+            "api_keys": test_keys(),
+            "mcp_http": False,
+            "keys_file": f"{tmp_path}/keys.json",
+        }
         values.update(overrides)
         use_agent = values.pop("agent", agent)
         return create_app(ServerSettings.model_validate(values), agent=use_agent)  # type: ignore[arg-type]

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx2
 from fastapi import FastAPI
-from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from mcp import Client
 from recpilot.agent.agent import Agent
 from recpilot.server.testing import ALICE_KEY, bearer_header, serve_in_thread
 
@@ -36,27 +36,44 @@ async def _exercise(client: Client, agent: Agent, user: str) -> None:
     assert {"genres", "year_min", "year_max", "limit"} <= set(search.input_schema["properties"])
 
     titles = agent.catalog.titles()
-    found = _data(await client.call_tool("search_catalog", {"genres": ["Horror"], "year_min": 1990, "limit": 5}))
+    found = _data(
+        await client.call_tool(
+            "search_catalog", {"genres": ["Horror"], "year_min": 1990, "limit": 5}
+        )
+    )
     assert found["items"] and found["total"] >= len(found["items"])
-    assert all("Horror" in i["attributes"]["genres"] and i["attributes"]["year"] >= 1990 for i in found["items"])
+    assert all(
+        "Horror" in i["attributes"]["genres"] and i["attributes"]["year"] >= 1990
+        for i in found["items"]
+    )
     wrong = await client.call_tool("search_catalog", {"genres": ["Horor"]})
     assert wrong.is_error and "Horror" in str(wrong.content)
 
     seed = found["items"][0]
     similar = _data(await client.call_tool("similar_items", {"items": [seed["title"]], "n": 4}))
-    assert len(similar["items"]) == 4 and seed["item_id"] not in [c["item_id"] for c in similar["items"]]
+    assert len(similar["items"]) == 4 and seed["item_id"] not in [
+        c["item_id"] for c in similar["items"]
+    ]
     assert all(titles[c["item_id"]] == c["title"] for c in similar["items"])
 
-    ranked = _data(await client.call_tool("recommend_for_user", {"user_id": user, "n": 5, "genres": ["Drama"]}))
+    ranked = _data(
+        await client.call_tool("recommend_for_user", {"user_id": user, "n": 5, "genres": ["Drama"]})
+    )
     assert len(ranked["items"]) == 5 and all("Drama" in c["genres"] for c in ranked["items"])
 
     details = _data(await client.call_tool("item_details", {"item_ids": ["i3", "nope"]}))
     assert details["items"][0]["title"] == titles["i3"] and details["unknown"] == ["nope"]
 
     liked = ranked["items"][0]["item_id"]
-    ok = _data(await client.call_tool("record_feedback", {"user_id": user, "item_id": liked, "kind": "like"}))
+    ok = _data(
+        await client.call_tool(
+            "record_feedback", {"user_id": user, "item_id": liked, "kind": "like"}
+        )
+    )
     assert ok["ok"] is True
-    bad = await client.call_tool("record_feedback", {"user_id": user, "item_id": "nope", "kind": "like"})
+    bad = await client.call_tool(
+        "record_feedback", {"user_id": user, "item_id": "nope", "kind": "like"}
+    )
     assert bad.is_error
 
 
@@ -67,10 +84,11 @@ def test_mcp_over_http_with_key_isolation(make_app: Callable[..., FastAPI], agen
                 await _exercise(client, agent, "u1")
                 other = await client.call_tool("recommend_for_user", {"user_id": "u2", "n": 3})
                 assert other.is_error and "u2" in str(other.content)
-        async with httpx2.AsyncClient(timeout=30) as anonymous:
-            async with Client(streamable_http_client(f"{base}/mcp", http_client=anonymous)) as client:
-                denied = await client.call_tool("item_details", {"item_ids": ["i3"]})
-                assert denied.is_error and "API key" in str(denied.content)
+        async with httpx2.AsyncClient(timeout=30) as anonymous, Client(
+            streamable_http_client(f"{base}/mcp", http_client=anonymous)
+        ) as client:
+            denied = await client.call_tool("item_details", {"item_ids": ["i3"]})
+            assert denied.is_error and "API key" in str(denied.content)
 
     with serve_in_thread(make_app(mcp_http=True)) as base:
         asyncio.run(run(base))
@@ -79,14 +97,25 @@ def test_mcp_over_http_with_key_isolation(make_app: Callable[..., FastAPI], agen
 def test_mcp_over_stdio(serve_home: str, agent: Agent) -> None:
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "recpilot.mcp_server", "--dataset", agent.catalog.name, "--user", "u7", "--embedder", "hashing"],
+        args=[
+            "-m",
+            "recpilot.mcp_server",
+            "--dataset",
+            agent.catalog.name,
+            "--user",
+            "u7",
+            "--embedder",
+            "hashing",
+        ],
         env={**os.environ, "RECPILOT_HOME": serve_home},
     )
 
     async def run() -> None:
         async with Client(params, read_timeout_seconds=60) as client:
             await _exercise(client, agent, "u7")
-            other = await client.call_tool("record_feedback", {"user_id": "u8", "item_id": "i1", "kind": "like"})
+            other = await client.call_tool(
+                "record_feedback", {"user_id": "u8", "item_id": "i1", "kind": "like"}
+            )
             assert other.is_error
 
     asyncio.run(run())

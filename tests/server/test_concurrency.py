@@ -23,14 +23,20 @@ GENRES = ["Action", "Comedy", "Documentary", "Drama", "Horror", "Romance", "Sci-
 def test_fifty_concurrent_sessions_do_not_bleed(make_app: Callable[..., FastAPI]) -> None:
     app = make_app(workers=4, queue_size=100)
 
-    async def one(client: httpx.AsyncClient, k: int) -> tuple[int, str, dict[str, object], dict[str, object]]:
+    async def one(
+        client: httpx.AsyncClient, k: int
+    ) -> tuple[int, str, dict[str, object], dict[str, object]]:
         user, genre = f"u{k + 10}", GENRES[k % len(GENRES)]
         first = await client.post(
-            "/v1/sessions", json={"message": f"{genre} please", "user_id": user}, headers=bearer_header(ADMIN_KEY)
+            "/v1/sessions",
+            json={"message": f"{genre} please", "user_id": user},
+            headers=bearer_header(ADMIN_KEY),
         )
         sid = first.json()["session_id"]
         await client.post(
-            f"/v1/sessions/{sid}/messages", json={"message": f"no horror thanks {k}"}, headers=bearer_header(ADMIN_KEY)
+            f"/v1/sessions/{sid}/messages",
+            json={"message": f"no horror thanks {k}"},
+            headers=bearer_header(ADMIN_KEY),
         )
         view = await client.get(f"/v1/sessions/{sid}", headers=bearer_header(ADMIN_KEY))
         return k, sid, first.json(), view.json()
@@ -64,21 +70,35 @@ def _slow_llm(delay_s: float, log: list[tuple[str, float, float]]) -> FunctionLL
     return FunctionLLM(fn, name="slow")
 
 
-def test_per_session_lock_serialises_one_session(serve_home: str, make_app: Callable[..., FastAPI]) -> None:
+def test_per_session_lock_serialises_one_session(
+    serve_home: str, make_app: Callable[..., FastAPI]
+) -> None:
     calls: list[tuple[str, float, float]] = []
     agent = synthetic_agent(llm=_slow_llm(0.25, calls))
     app = make_app(agent=agent, workers=4, queue_size=10)
 
     async def burst(base: str) -> list[int]:
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-            start = await client.post("/v1/sessions", json={"message": "tagA0 drama", "user_id": "u3"}, headers=bearer_header(ADMIN_KEY))
+            start = await client.post(
+                "/v1/sessions",
+                json={"message": "tagA0 drama", "user_id": "u3"},
+                headers=bearer_header(ADMIN_KEY),
+            )
             assert start.status_code == 200, start.text
             sid = start.json()["session_id"]
             same = [
-                client.post(f"/v1/sessions/{sid}/messages", json={"message": f"tagA{k} comedy"}, headers=bearer_header(ADMIN_KEY))
+                client.post(
+                    f"/v1/sessions/{sid}/messages",
+                    json={"message": f"tagA{k} comedy"},
+                    headers=bearer_header(ADMIN_KEY),
+                )
                 for k in (1, 2)
             ]
-            other = client.post("/v1/sessions", json={"message": "tagB1 comedy", "user_id": "u4"}, headers=bearer_header(ADMIN_KEY))
+            other = client.post(
+                "/v1/sessions",
+                json={"message": "tagB1 comedy", "user_id": "u4"},
+                headers=bearer_header(ADMIN_KEY),
+            )
             responses = await asyncio.gather(*same, other)
             return [r.status_code for r in responses]
 
@@ -94,7 +114,9 @@ def test_per_session_lock_serialises_one_session(serve_home: str, make_app: Call
     assert overlaps_b, "a different session should run alongside"
 
 
-def test_full_queue_answers_429_with_retry_after(serve_home: str, make_app: Callable[..., FastAPI]) -> None:
+def test_full_queue_answers_429_with_retry_after(
+    serve_home: str, make_app: Callable[..., FastAPI]
+) -> None:
     agent = synthetic_agent(llm=_slow_llm(0.4, []))
     app = make_app(agent=agent, workers=1, queue_size=1, retry_after_s=3)
 
@@ -102,7 +124,11 @@ def test_full_queue_answers_429_with_retry_after(serve_home: str, make_app: Call
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
             return await asyncio.gather(
                 *(
-                    client.post("/v1/sessions", json={"message": f"tag{k} drama", "user_id": "u5"}, headers=bearer_header(ADMIN_KEY))
+                    client.post(
+                        "/v1/sessions",
+                        json={"message": f"tag{k} drama", "user_id": "u5"},
+                        headers=bearer_header(ADMIN_KEY),
+                    )
                     for k in range(5)
                 )
             )
@@ -113,17 +139,25 @@ def test_full_queue_answers_429_with_retry_after(serve_home: str, make_app: Call
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 200, 429, 429, 429]  # 1 running + 1 waiting admitted
     rejected = next(r for r in responses if r.status_code == 429)
-    assert rejected.headers["retry-after"] == "3" and rejected.json()["error"]["type"] == "overloaded"
+    assert (
+        rejected.headers["retry-after"] == "3" and rejected.json()["error"]["type"] == "overloaded"
+    )
     assert 'status="429"' in metrics
 
 
-def test_failing_llm_gives_a_degraded_turn(serve_home: str, make_app: Callable[..., FastAPI], agent: Agent) -> None:
+def test_failing_llm_gives_a_degraded_turn(
+    serve_home: str, make_app: Callable[..., FastAPI], agent: Agent
+) -> None:
     llm = ScriptedLLM()
     llm.enqueue_error("endpoint down")
     llm.enqueue_error("endpoint down")
     failing = synthetic_agent(llm=llm)
     with TestClient(make_app(agent=failing)) as client:
-        r = client.post("/v1/sessions", json={"message": "horror please", "user_id": "u1"}, headers=bearer_header(ADMIN_KEY))
+        r = client.post(
+            "/v1/sessions",
+            json={"message": "horror please", "user_id": "u1"},
+            headers=bearer_header(ADMIN_KEY),
+        )
         body = r.json()
         assert r.status_code == 200 and body["degraded"] is True
         assert body["items"] and all("Horror" in c["genres"] for c in body["items"])

@@ -25,7 +25,9 @@ def _client(base: str, key: str = ALICE_KEY) -> openai.OpenAI:
 def test_models_and_plain_completion(base_url: str, agent: Agent) -> None:
     client = _client(base_url)
     assert [m.id for m in client.models.list()] == ["recpilot"]
-    out = client.chat.completions.create(model="recpilot", messages=[{"role": "user", "content": "horror please"}])
+    out = client.chat.completions.create(
+        model="recpilot", messages=[{"role": "user", "content": "horror please"}]
+    )
     message = out.choices[0].message
     ext = (message.model_extra or {})["recpilot"]
     assert out.choices[0].finish_reason == "stop" and ext["items"]
@@ -48,12 +50,16 @@ def test_streaming_matches_the_plain_answer(base_url: str) -> None:
     assert text == plain.choices[0].message.content
     assert last is not None and last.finish_reason == "stop"
     streamed = (last.model_extra or {})["recpilot"]["items"]
-    assert [c["item_id"] for c in streamed] == [c["item_id"] for c in (plain.choices[0].message.model_extra or {})["recpilot"]["items"]]
+    assert [c["item_id"] for c in streamed] == [
+        c["item_id"] for c in (plain.choices[0].message.model_extra or {})["recpilot"]["items"]
+    ]
 
 
 def test_conversation_is_the_messages_array(base_url: str) -> None:
     client = _client(base_url)
-    first = client.chat.completions.create(model="recpilot", messages=[{"role": "user", "content": "drama please"}])
+    first = client.chat.completions.create(
+        model="recpilot", messages=[{"role": "user", "content": "drama please"}]
+    )
     items = (first.choices[0].message.model_extra or {})["recpilot"]["items"]
     follow = client.chat.completions.create(
         model="recpilot",
@@ -72,6 +78,10 @@ def test_openai_errors_are_typed(base_url: str) -> None:
     with pytest.raises(openai.AuthenticationError):
         _client(base_url, "wrong-key-000000000000").models.list()
     with pytest.raises(openai.NotFoundError):
-        _client(base_url).chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+        _client(base_url).chat.completions.create(
+            model="gpt-4o", messages=[{"role": "user", "content": "hi"}]
+        )
     with pytest.raises(openai.UnprocessableEntityError):
-        _client(base_url).chat.completions.create(model="recpilot", messages=[{"role": "system", "content": "only system"}])
+        _client(base_url).chat.completions.create(
+            model="recpilot", messages=[{"role": "system", "content": "only system"}]
+        )

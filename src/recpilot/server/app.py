@@ -67,7 +67,7 @@ def _handlers(app: FastAPI, settings: ServerSettings) -> None:
         return _error(400, "invalid_request", str(exc), request)
 
     async def http(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)  # noqa: S101 - registered for HTTPException only
+        assert isinstance(exc, HTTPException)
         return _error(
             exc.status_code, "invalid_request", str(exc.detail), request, **(exc.headers or {})
         )
@@ -198,7 +198,9 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.mcp_http:  # an ASGI app (not a function), so Starlette passes scope/receive/send
         app.router.routes.append(
-            Route("/mcp", endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"])
+            Route(
+                "/mcp", endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"]
+            )
         )
     app.add_middleware(
         RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
