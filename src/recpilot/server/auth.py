@@ -59,8 +59,9 @@ class KeyStore:
                 None if entry.admin else entry.user, entry.admin or entry.user is None, f"cfg{k}"
             )
         for row in self._read():
-            self._by_digest[row["sha256"]] = Principal(
-                row.get("user"), bool(row.get("admin")), row.get("id", "")
+            user = row.get("user")
+            self._by_digest[str(row["sha256"])] = Principal(
+                None if user is None else str(user), bool(row.get("admin")), str(row.get("id", ""))
             )
 
     def _read(self) -> list[dict[str, object]]:

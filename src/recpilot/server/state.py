@@ -50,7 +50,7 @@ class AppState:
         """Admit into the bounded queue, hold the session's lock, run ``fn`` in the pool."""
         with self.queue.admit():
             held = self.locks.hold(lock_key) if lock_key else contextlib.nullcontext()
-            async with held:  # type: ignore[attr-defined]
+            async with held:
                 return await self.queue.call(fn)
 
 
