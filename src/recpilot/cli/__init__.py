@@ -14,7 +14,7 @@ import typer
 
 from recpilot.errors import ConfigError, IngestError, RecpilotError, UnknownDataset, UnknownId
 
-from . import agent, data, demos, evaluate, evaluate_plans, memory, train
+from . import agent, data, demos, evaluate, evaluate_plans, memory, serve, train
 
 app = typer.Typer(
     name="recpilot",
@@ -30,6 +30,7 @@ evaluate_plans.register(evaluate.eval_app)
 agent.register(app)
 demos.register(app)
 memory.register(app)
+serve.register(app)
 
 USAGE_ERRORS = (ConfigError, IngestError, UnknownDataset, UnknownId)
 
