@@ -117,3 +117,18 @@ def test_hostile_and_huge_messages_change_nothing(
     assert all(i.item_id in titles for i in turn.items)
     assert any("cut" in note for note in turn.notes)
     assert mini_catalog.stats().n_items == 28  # the catalog is untouched
+
+
+def test_history_weights_favour_recent_tastes(agent: Agent) -> None:
+    """A history of crime films (old, weight 0.05) and sci-fi films (recent, weight 1):
+    the weighted ranking puts the one unseen sci-fi film first."""
+    from recpilot.agent.session import Session
+
+    crime = ["1", "2", "3", "4", "5", "6", "7"]  # 8 and 9 unseen
+    scifi = ["31", "32", "33", "34"]  # 35 unseen
+    session = Session(history=[*crime, *scifi])
+    session.history_weights = {**dict.fromkeys(crime, 0.05), **dict.fromkeys(scifi, 1.0)}
+    assert agent.turn(session, "recommend something").items[0].item_id == "35"
+    session = Session(history=[*crime, *scifi])
+    session.history_weights = {**dict.fromkeys(crime, 1.0), **dict.fromkeys(scifi, 0.05)}
+    assert agent.turn(session, "recommend something").items[0].item_id in {"8", "9"}

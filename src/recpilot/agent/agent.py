@@ -171,6 +171,7 @@ class Agent:
             resolver=self.resolver,
             bus=CandidateBus(),
             history=list(session.history),
+            history_weights=dict(session.history_weights),
             liked=list(session.liked),
             disliked=list(session.disliked),
         )

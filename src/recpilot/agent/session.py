@@ -16,6 +16,9 @@ class Session:
 
     user_id: str | None = None
     history: list[str] = field(default_factory=list)  # the user's catalog interactions
+    # How much each history item counts in personal ranking (a profile's decayed weights:
+    # recent tastes count more); empty means every item counts the same.
+    history_weights: dict[str, float] = field(default_factory=dict)
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     turns: list[TurnRecord] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)  # the last turn's items, in order

@@ -128,6 +128,10 @@ class MemoryAgent:
         history = [i for i in session.history if i not in skip]
         history += [i for i in profile.consumed if i not in skip and i not in set(history)]
         session.history = history
+        # The profile's decayed item weights rank recent tastes above old ones.
+        session.history_weights = {
+            i: w for i, w in profile.item_weights.items() if w > 0 and i not in skip
+        }
         for item_id in profile.liked[-MAX_PROFILE_ITEMS:]:
             if item_id not in session.liked and item_id not in session.disliked:
                 session.liked.append(item_id)

@@ -53,21 +53,32 @@ class Recommender(ABC):
         """Scores over all items, shape ``(len(histories), n_items)``, float32. Histories
         hold only valid indices."""
 
+    #: Whether :meth:`score` uses per-item history weights (linear item-item models do;
+    #: sequential and factor models read the order or the set only and ignore them).
+    supports_weights: ClassVar[bool] = False
+
     def score(
         self,
         histories: Sequence[Sequence[int] | np.ndarray],
         candidates: Sequence[int] | np.ndarray | None = None,
+        weights: Sequence[Sequence[float] | np.ndarray] | None = None,
     ) -> np.ndarray:
         """Scores for each history over all items (or over ``candidates``, in that order).
 
         Candidate indices outside the vocabulary score NaN; history indices outside it are
-        dropped. Higher is better.
+        dropped. ``weights`` (aligned with each history) say how much each history item
+        counts — a profile's decayed weights, say; models without ``supports_weights``
+        ignore them. Higher is better.
         """
         self._check_fitted()
-        clean = [self._clean(h) for h in histories]
-        full = (
-            self._score(clean) if clean else np.zeros((0, self.n_items), dtype=np.float32)
-        ).astype(np.float32, copy=False)
+        if weights is not None and self.supports_weights:
+            pairs = [self._clean_weighted(h, w) for h, w in zip(histories, weights, strict=True)]
+            clean = [h for h, _ in pairs]
+            full = self._score_weighted(clean, [w for _, w in pairs])
+        else:
+            clean = [self._clean(h) for h in histories]
+            full = self._score(clean) if clean else np.zeros((0, self.n_items), dtype=np.float32)
+        full = full.astype(np.float32, copy=False)
         if candidates is None:
             return full
         cand = np.asarray(candidates, dtype=np.int64)
@@ -132,6 +143,22 @@ class Recommender(ABC):
         arr = np.asarray(history, dtype=np.int64).ravel()
         return arr[(arr >= 0) & (arr < self.n_items)]
 
+    def _clean_weighted(
+        self, history: Sequence[int] | np.ndarray, weights: Sequence[float] | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        arr = np.asarray(history, dtype=np.int64).ravel()
+        w = np.asarray(weights, dtype=np.float32).ravel()
+        if len(w) != len(arr):
+            raise ModelError(f"{len(w)} weights for a history of {len(arr)} items")
+        keep = (arr >= 0) & (arr < self.n_items)
+        return arr[keep], w[keep]
+
+    def _score_weighted(
+        self, histories: Sequence[np.ndarray], weights: Sequence[np.ndarray]
+    ) -> np.ndarray:
+        """Weighted scores; only models with ``supports_weights`` override this."""
+        return self._score(histories)
+
     def describe(self) -> dict[str, Any]:
         return {"model": self.name, "config": self.config.model_dump()}
 
@@ -149,9 +176,24 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return chosen.astype(np.int64), scores[chosen].astype(np.float32)
 
 
-def history_matrix(histories: Sequence[np.ndarray], n_items: int) -> sp.csr_matrix:
-    """Binary ``len(histories) × n_items`` CSR matrix of (already cleaned) histories;
-    repeated items count once."""
+def history_matrix(
+    histories: Sequence[np.ndarray], n_items: int, weights: Sequence[np.ndarray] | None = None
+) -> sp.csr_matrix:
+    """``len(histories) × n_items`` CSR matrix of (already cleaned) histories: binary
+    (repeated items count once), or the given per-item weights (repeats add up)."""
+    if weights is not None:
+        rows = np.repeat(np.arange(len(histories)), [len(h) for h in histories])
+        cols = (
+            np.concatenate([np.asarray(h, dtype=np.int64) for h in histories])
+            if histories
+            else np.zeros(0, dtype=np.int64)
+        )
+        data = (
+            np.concatenate([np.asarray(w, dtype=np.float32) for w in weights])
+            if weights
+            else np.zeros(0, dtype=np.float32)
+        )
+        return sp.csr_matrix((data, (rows, cols)), shape=(len(histories), n_items))
     lengths = [len(h) for h in histories]
     rows = np.repeat(np.arange(len(histories)), lengths)
     cols = (

@@ -29,6 +29,7 @@ class EASE(Recommender):
     """Embarrassingly shallow autoencoder."""
 
     name = "ease"
+    supports_weights = True
     config_class = EASEConfig
     config: EASEConfig
 
@@ -58,6 +59,12 @@ class EASE(Recommender):
 
     def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         h = history_matrix(histories, self.n_items)
+        return np.asarray(h @ self.weights, dtype=np.float32)
+
+    def _score_weighted(
+        self, histories: Sequence[np.ndarray], weights: Sequence[np.ndarray]
+    ) -> np.ndarray:
+        h = history_matrix(histories, self.n_items, weights)
         return np.asarray(h @ self.weights, dtype=np.float32)
 
     def _state(self) -> dict[str, np.ndarray]:

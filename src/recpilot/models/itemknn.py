@@ -53,6 +53,7 @@ class ItemKNN(Recommender):
     """Sparse item-item cosine neighbourhood model."""
 
     name = "itemknn"
+    supports_weights = True
     config_class = ItemKNNConfig
     config: ItemKNNConfig
 
@@ -78,6 +79,12 @@ class ItemKNN(Recommender):
 
     def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         h = history_matrix(histories, self.n_items)
+        return np.asarray((h @ self.weights).todense(), dtype=np.float32)
+
+    def _score_weighted(
+        self, histories: Sequence[np.ndarray], weights: Sequence[np.ndarray]
+    ) -> np.ndarray:
+        h = history_matrix(histories, self.n_items, weights)
         return np.asarray((h @ self.weights).todense(), dtype=np.float32)
 
     def _state(self) -> dict[str, np.ndarray]:

@@ -44,6 +44,7 @@ class ToolContext:
     resolver: TitleResolver
     bus: CandidateBus
     history: list[str] = field(default_factory=list)  # the user's items, oldest first
+    history_weights: dict[str, float] = field(default_factory=dict)  # empty: uniform
     liked: list[str] = field(default_factory=list)  # liked in this session / profile
     disliked: list[str] = field(default_factory=list)
     seeds: list[str] = field(default_factory=list)  # items named as "like X": never recommended

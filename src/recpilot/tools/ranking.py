@@ -73,7 +73,12 @@ def _scores(mode: str, prefer: list[str], ctx: ToolContext) -> tuple[np.ndarray,
     if not history:
         return models.popularity_scores(), ""
     label = "fits your taste" if ctx.history or ctx.liked else ""
-    return models.personal_scores(history), label
+    weights = None
+    if ctx.history_weights:
+        # What the user liked or named now counts as much as their strongest taste.
+        top = max(ctx.history_weights.values())
+        weights = {**ctx.history_weights, **dict.fromkeys([*ctx.liked, *prefer], top)}
+    return models.personal_scores(history, weights), label
 
 
 class Finalize(Tool[FinalizeArgs]):

@@ -38,11 +38,20 @@ class ModelSuite:
     def indices(self, ids: Sequence[str]) -> np.ndarray:
         return np.array([self.index[i] for i in ids if i in self.index], dtype=np.int64)
 
-    def personal_scores(self, history: Sequence[str]) -> np.ndarray:
-        idx = self.indices(history)
-        if len(idx) == 0:
+    def personal_scores(
+        self, history: Sequence[str], weights: dict[str, float] | None = None
+    ) -> np.ndarray:
+        """The personal model's scores for a history; ``weights`` (item id → weight) make
+        some history items count more (items missing from it count as the lightest)."""
+        known = [i for i in history if i in self.index]
+        if not known:
             return self.popularity_scores()
-        return self.personal.score([idx])[0]
+        idx = self.indices(known)
+        if not weights:
+            return self.personal.score([idx])[0]
+        floor = min(weights.values())
+        w = [weights.get(i, floor) for i in known]
+        return self.personal.score([idx], weights=[w])[0]
 
     def similar_scores(self, seeds: Sequence[str]) -> tuple[np.ndarray, str]:
         """Item-CF similarity to the seeds; content embeddings for seeds with too few
