@@ -43,3 +43,20 @@ def test_misaligned_weights_are_an_error() -> None:
     model = make_model("ease").fit(block_data())
     with pytest.raises(ModelError, match="2 weights for a history of 3 items"):
         model.score([[1, 2, 3]], weights=[[1.0, 1.0]])
+
+
+def test_ease_small_and_large_batches_agree() -> None:
+    """EASE sums rows for a few histories and multiplies matrices for many: same scores."""
+    from recpilot.models.ease import SMALL_BATCH
+
+    model = make_model("ease").fit(block_data())
+    histories = [[k % 20, (3 * k) % 20, (7 * k + 1) % 20] for k in range(SMALL_BATCH * 3)]
+    weights = [[1.0, 0.5, 0.25] for _ in histories]
+    batch = model.score(histories)
+    single = np.vstack([model.score([h]) for h in histories])
+    np.testing.assert_allclose(batch, single, rtol=1e-5, atol=1e-6)
+    batch_w = model.score(histories, weights=weights)
+    single_w = np.vstack(
+        [model.score([h], weights=[w]) for h, w in zip(histories, weights, strict=True)]
+    )
+    np.testing.assert_allclose(batch_w, single_w, rtol=1e-5, atol=1e-6)

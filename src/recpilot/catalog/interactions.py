@@ -119,7 +119,12 @@ class InteractionData:
         return np.lexsort((self.timestamps, self.users))
 
     def sequences(self) -> list[np.ndarray]:
-        """Per user (by user index), the items they interacted with in time order."""
+        """Per user (by user index), the items they interacted with in time order (computed
+        once per instance; the arrays are shared, do not modify them)."""
+        return self._sequences
+
+    @cached_property
+    def _sequences(self) -> list[np.ndarray]:
         order = self.order()
         users = self.users[order]
         items = self.items[order]

@@ -63,6 +63,7 @@ class Catalog:
         self._read_only = read_only
         self._interactions: InteractionData | None = None
         self._item_ids: list[str] | None = None
+        self._item_cache: dict[str, Item] = {}  # rows already read (items never change in place)
         self._load_meta()
 
     # ------------------------------------------------------------------ opening
@@ -218,15 +219,16 @@ class Catalog:
         return found[0] if found else None
 
     def get_items(self, ids: Sequence[str]) -> list[Item]:
-        """Items for ``ids`` in the given order; unknown ids are left out."""
+        """Items for ``ids`` in the given order; unknown ids are left out. Rows are cached
+        on the instance, so repeated turns over the same items skip the query."""
         if not ids:
             return []
         wanted = [str(i) for i in ids]
-        found = {
-            item.item_id: item
-            for item in self._items("WHERE item_id IN (SELECT unnest(?))", [wanted])
-        }
-        return [found[i] for i in wanted if i in found]
+        missing = [i for i in dict.fromkeys(wanted) if i not in self._item_cache]
+        if missing:
+            for item in self._items("WHERE item_id IN (SELECT unnest(?))", [missing]):
+                self._item_cache[item.item_id] = item
+        return [self._item_cache[i] for i in wanted if i in self._item_cache]
 
     def titles(self) -> dict[str, str]:
         with self._con.cursor() as cur:
@@ -345,6 +347,7 @@ class Catalog:
                 self._con = self._connect(self._path, True)
             self._interactions = None
             self._item_ids = None
+            self._item_cache.clear()
         log.info("added items catalog=%s n=%d", self._name, len(rows))
 
     def _row(self, item: Item) -> list[object]:

@@ -25,6 +25,9 @@ class EASEConfig(ModelConfig):
     max_items: int = Field(20_000, ge=1, description="Largest catalog EASE will invert.")
 
 
+SMALL_BATCH = 8
+
+
 class EASE(Recommender):
     """Embarrassingly shallow autoencoder."""
 
@@ -52,23 +55,38 @@ class EASE(Recommender):
         p = scipy.linalg.inv(gram, overwrite_a=True, check_finite=False)
         b = p / (-np.diag(p))
         b[np.diag_indices(n)] = 0.0
-        self.weights = b.astype(np.float32)
+        self.weights = np.ascontiguousarray(b, dtype=np.float32)
         self.n_items = n
         self.fitted = True
         return self
 
     def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
-        h = history_matrix(histories, self.n_items)
-        return np.asarray(h @ self.weights, dtype=np.float32)
+        return self._score_weighted(
+            histories, [np.ones(len(np.unique(h)), np.float32) for h in histories], unique=True
+        )
 
     def _score_weighted(
-        self, histories: Sequence[np.ndarray], weights: Sequence[np.ndarray]
+        self, histories: Sequence[np.ndarray], weights: Sequence[np.ndarray], unique: bool = False
     ) -> np.ndarray:
-        h = history_matrix(histories, self.n_items, weights)
+        if len(histories) <= SMALL_BATCH:
+            # A few histories: sum the history items' rows (reads |h| rows, not the matrix).
+            rows = []
+            for h, w in zip(histories, weights, strict=True):
+                items = np.unique(h) if unique else np.asarray(h, dtype=np.int64)
+                rows.append(
+                    w @ self.weights[items] if len(items) else np.zeros(self.n_items, np.float32)
+                )
+            return np.asarray(rows, dtype=np.float32).reshape(len(histories), self.n_items)
+        # Many histories (evaluation): dense history rows times the weights, one BLAS call.
+        h = (
+            history_matrix(histories, self.n_items)
+            if unique
+            else history_matrix(histories, self.n_items, weights)
+        ).toarray()
         return np.asarray(h @ self.weights, dtype=np.float32)
 
     def _state(self) -> dict[str, np.ndarray]:
         return {"weights": self.weights}
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
-        self.weights = arrays["weights"].astype(np.float32)
+        self.weights = np.ascontiguousarray(arrays["weights"], dtype=np.float32)

@@ -4,7 +4,7 @@ named items from their catalog rows."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 import numpy as np
@@ -44,11 +44,12 @@ class Rank(Tool[RankArgs]):
         unwanted, failed_unwanted = ctx.resolve_titles(args.unwanted)
         failed += failed_unwanted
         ctx.disliked.extend(i for i in unwanted if i not in ctx.disliked)
-        if not ctx.bus.active:
-            # Nothing retrieved yet: rank the whole catalog.
-            ctx.bus.fill(ctx.models.item_ids, None, "")
-        ctx.bus.drop(unwanted)
         scores, label = _scores(args.mode, prefer, ctx)
+        if not ctx.bus.active:
+            # Nothing retrieved yet: the whole catalog is in play; keep its best RANK_POOL.
+            fill_top(ctx, scores, label, exclude=[*unwanted, *_seen(ctx)])
+            return ToolResult(True, f"ranked the catalog ({args.mode})", len(ctx.bus))
+        ctx.bus.drop(unwanted)
         index = ctx.models.index
         by_id = {c: float(scores[index[c]]) for c in ctx.bus.ids() if c in index}
         evidence = {c: label for c in by_id} if label else None
@@ -90,14 +91,36 @@ class Finalize(Tool[FinalizeArgs]):
 
     def run(self, args: FinalizeArgs, ctx: ToolContext) -> ToolResult:
         if not ctx.bus.active:
-            ctx.bus.fill(ctx.models.item_ids, None, "")
-            scores, _ = _scores("personal", [], ctx)
-            index = ctx.models.index
-            ctx.bus.rescore({c: float(scores[index[c]]) for c in ctx.bus.ids()})
-        seen = set(ctx.history) | set(ctx.disliked) | set(ctx.seeds) | set(ctx.liked)
-        ctx.bus.drop(seen)
+            scores, label = _scores("personal", [], ctx)
+            fill_top(ctx, scores, label, exclude=_seen(ctx))
+        ctx.bus.drop(_seen(ctx))
         ctx.bus.candidates = ctx.bus.top(args.n)
         return ToolResult(True, f"{len(ctx.bus)} items final (asked for {args.n})", len(ctx.bus))
+
+
+RANK_POOL = 500  # candidates kept when ranking the whole catalog (finalize takes ≤ 20)
+
+
+def _seen(ctx: ToolContext) -> set[str]:
+    """Items never recommended: the user's history, rejections, seeds and current likes."""
+    return set(ctx.history) | set(ctx.disliked) | set(ctx.seeds) | set(ctx.liked)
+
+
+def fill_top(ctx: ToolContext, scores: np.ndarray, evidence: str, exclude: Iterable[str]) -> None:
+    """Fill the bus with the best-scoring items of the whole catalog, excluded ones left
+    out — vectorised, so ranking 1,682 or 1M items costs one partial sort."""
+    masked = np.where(np.isfinite(scores), scores, -np.inf).astype(np.float64, copy=True)
+    index = ctx.models.index
+    banned = [index[i] for i in exclude if i in index]
+    masked[banned] = -np.inf
+    k = min(RANK_POOL, int(np.isfinite(masked).sum()))
+    if k == 0:
+        ctx.bus.fill([], None, evidence)
+        return
+    top = np.argpartition(-masked, k - 1)[:k]
+    top = top[np.lexsort((top, -masked[top]))]
+    ids = ctx.models.item_ids
+    ctx.bus.fill([ids[i] for i in top], [float(scores[i]) for i in top], evidence)
 
 
 class LookupItems(Tool[LookupItemsArgs]):
