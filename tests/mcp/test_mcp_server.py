@@ -79,14 +79,17 @@ async def _exercise(client: Client, agent: Agent, user: str) -> None:
 
 def test_mcp_over_http_with_key_isolation(make_app: Callable[..., FastAPI], agent: Agent) -> None:
     async def run(base: str) -> None:
-        async with httpx2.AsyncClient(headers=bearer_header(ALICE_KEY), timeout=30) as http:
-            async with Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
-                await _exercise(client, agent, "u1")
-                other = await client.call_tool("recommend_for_user", {"user_id": "u2", "n": 3})
-                assert other.is_error and "u2" in str(other.content)
-        async with httpx2.AsyncClient(timeout=30) as anonymous, Client(
-            streamable_http_client(f"{base}/mcp", http_client=anonymous)
-        ) as client:
+        async with (
+            httpx2.AsyncClient(headers=bearer_header(ALICE_KEY), timeout=30) as http,
+            Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client,
+        ):
+            await _exercise(client, agent, "u1")
+            other = await client.call_tool("recommend_for_user", {"user_id": "u2", "n": 3})
+            assert other.is_error and "u2" in str(other.content)
+        async with (
+            httpx2.AsyncClient(timeout=30) as anonymous,
+            Client(streamable_http_client(f"{base}/mcp", http_client=anonymous)) as client,
+        ):
             denied = await client.call_tool("item_details", {"item_ids": ["i3"]})
             assert denied.is_error and "API key" in str(denied.content)
 

@@ -225,20 +225,10 @@ class Agent:
         try:
             response = self.llm.request(request)
         except LLMUnavailable as exc:
-            record.llm.append(
-                LLMCall(purpose="reply", model=self.llm.name, ok=False, error=str(exc)[:200])
-            )
+            record.llm.append(LLMCall.failed("reply", self.llm.name, exc))
             record.degraded_reasons.append(f"reply LLM unavailable: {exc}")
             return template
-        record.llm.append(
-            LLMCall(
-                purpose="reply",
-                model=response.model,
-                prompt_tokens=response.prompt_tokens,
-                completion_tokens=response.completion_tokens,
-                ms=response.ms,
-            )
-        )
+        record.llm.append(LLMCall.answered("reply", response))
         grounding = check_grounding(response.text, record.items, ctx.seeds, self.resolver)
         if not grounding.ok or not response.text.strip():
             record.notes.append(

@@ -134,19 +134,9 @@ class LLMPlanner:
         try:
             response = self.llm.request(request)
         except LLMUnavailable as exc:
-            outcome.calls.append(
-                LLMCall(purpose=purpose, model=self.llm.name, ok=False, error=str(exc)[:200])
-            )
+            outcome.calls.append(LLMCall.failed(purpose, self.llm.name, exc))
             raise
-        outcome.calls.append(
-            LLMCall(
-                purpose=purpose,
-                model=response.model,
-                prompt_tokens=response.prompt_tokens,
-                completion_tokens=response.completion_tokens,
-                ms=response.ms,
-            )
-        )
+        outcome.calls.append(LLMCall.answered(purpose, response))
         return response
 
 

@@ -56,20 +56,10 @@ class ReactLoop:
                     LLMRequest(messages=messages, json_schema=self.schema, max_tokens=160)
                 )
             except LLMUnavailable as exc:
-                out.calls.append(
-                    LLMCall(purpose="react", model=self.llm.name, ok=False, error=str(exc)[:200])
-                )
+                out.calls.append(LLMCall.failed("react", self.llm.name, exc))
                 out.failed = f"LLM unavailable: {exc}"
                 return out
-            out.calls.append(
-                LLMCall(
-                    purpose="react",
-                    model=response.model,
-                    prompt_tokens=response.prompt_tokens,
-                    completion_tokens=response.completion_tokens,
-                    ms=response.ms,
-                )
-            )
+            out.calls.append(LLMCall.answered("react", response))
             try:
                 call = ToolCall.model_validate(parse_json(response.text))
                 tool = self.tools[call.tool]

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from recpilot.llm.base import LLMResponse
+
 
 class LLMCall(BaseModel):
     purpose: str  # "plan", "repair", "reply", "react"
@@ -15,6 +17,20 @@ class LLMCall(BaseModel):
     ms: float = 0.0
     ok: bool = True
     error: str | None = None
+
+    @classmethod
+    def answered(cls, purpose: str, response: LLMResponse) -> LLMCall:
+        return cls(
+            purpose=purpose,
+            model=response.model,
+            prompt_tokens=response.prompt_tokens,
+            completion_tokens=response.completion_tokens,
+            ms=response.ms,
+        )
+
+    @classmethod
+    def failed(cls, purpose: str, model: str, error: Exception) -> LLMCall:
+        return cls(purpose=purpose, model=model, ok=False, error=str(error)[:200])
 
 
 class StepRecord(BaseModel):

@@ -76,9 +76,12 @@ def _scores(mode: str, prefer: list[str], ctx: ToolContext) -> tuple[np.ndarray,
     label = "fits your taste" if ctx.history or ctx.liked else ""
     weights = None
     if ctx.history_weights:
-        # What the user liked or named now counts as much as their strongest taste.
+        # Items named now, or liked without being in the history, count as much as the
+        # strongest taste; liked history items keep their (decayed) history weight.
         top = max(ctx.history_weights.values())
-        weights = {**ctx.history_weights, **dict.fromkeys([*ctx.liked, *prefer], top)}
+        in_history = set(ctx.history)
+        fresh = [i for i in ctx.liked if i not in in_history] + prefer
+        weights = {**ctx.history_weights, **dict.fromkeys(fresh, top)}
     return models.personal_scores(history, weights), label
 
 
