@@ -56,6 +56,7 @@ def test_chat_rules_agent_against_floors(app: typer.Typer, tmp_path: Path) -> No
     ):
         assert (out / name).stat().st_size > 0
     assert "| agent |" in (out / "report.md").read_text()
+    assert not (out / "dialogues.partial.jsonl").exists()  # removed once the report is written
 
 
 def test_dead_llm_degrades_every_agent_turn_and_yields_no_llm_only_items(

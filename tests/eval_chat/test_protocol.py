@@ -159,3 +159,11 @@ def test_agent_rank_tool_ranks_a_co_watched_target_first(agent: Agent, holdout: 
     ]
     result = rank_candidates("agent", agent_rank_scorer(agent), cases, cands)
     assert len(cases) == 8 and result.hr["hr@1"] == 1.0
+
+
+def test_on_dialogue_sees_each_finished_dialogue(agent: Agent, holdout: HeldOut) -> None:
+    seen: list[Dialogue] = []
+    sim = AttributeSimulator(holdout.items, seed=0)
+    cases = holdout.cases[:3]
+    done = run_conversations(AgentSystem(agent), sim, cases, turns=2, k=10, on_dialogue=seen.append)
+    assert seen == done and [d.user_id for d in seen] == [c.user_id for c in cases]

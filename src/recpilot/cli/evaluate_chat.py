@@ -72,13 +72,16 @@ def _run(
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise ConfigError(f"--{field.replace('_', '-')}: {first['msg']}") from None
-    report, transcripts = run_chat_eval(config, progress=sys.stderr.isatty())
-    report.kind = kind
     directory = (
         out
         or Path("reports")
         / f"{kind}-{dataset}-{simulator}-{llm.replace(':', '_').replace('/', '_')}"
     )
+    partial = directory / "dialogues.partial.jsonl"  # kept only if the run is stopped
+    partial.unlink(missing_ok=True)
+    report, transcripts = run_chat_eval(config, progress=sys.stderr.isatty(), partial=partial)
+    partial.unlink(missing_ok=True)
+    report.kind = kind
     files = write_chat_report(report, directory, transcripts)
     if as_json:
         payload = report.model_dump(mode="json")

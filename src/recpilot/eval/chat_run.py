@@ -13,10 +13,13 @@ Every model is trained on the pre-target interactions (:mod:`recpilot.eval.holdo
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -182,8 +185,10 @@ class Harness:
 
 
 def run_chat_eval(
-    config: ChatEvalConfig, *, progress: bool = False
+    config: ChatEvalConfig, *, progress: bool = False, partial: Path | None = None
 ) -> tuple[ChatReport, dict[str, list[Dialogue]]]:
+    """Run every system; with ``partial``, each finished dialogue is appended to that JSONL
+    file at once (a long LLM run keeps what it measured if stopped)."""
     check_systems(config.systems, config.llm)
     catalog = open_dataset(config.dataset)
     holdout = make_holdout(catalog, users=config.users, seed=config.seed)
@@ -199,7 +204,13 @@ def run_chat_eval(
             started = time.perf_counter()
             before = getattr(simulator, "calls", 0)
             done = run_conversations(
-                system, simulator, holdout.cases, turns=config.turns, k=config.k, progress=progress
+                system,
+                simulator,
+                holdout.cases,
+                turns=config.turns,
+                k=config.k,
+                progress=progress,
+                on_dialogue=None if partial is None else _appender(partial, system.name),
             )
             dialogues[system.name] = done
             report.systems.append(
@@ -223,6 +234,16 @@ def run_chat_eval(
         harness.close()
     report.notes.extend(standard_notes(config))
     return report, dialogues if config.dialogues else {}
+
+
+def _appender(path: Path, system: str) -> Callable[[Dialogue], None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def append(dialogue: Dialogue) -> None:
+        with path.open("a") as fh:
+            fh.write(json.dumps({"system": system, **dialogue.model_dump(mode="json")}) + "\n")
+
+    return append
 
 
 def one_turn(report: ChatReport, harness: Harness, systems: list[ChatSystem]) -> None:

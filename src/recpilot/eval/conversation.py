@@ -17,7 +17,7 @@ dialogue stops as soon as the target is in the system's top ``k``. Definitions (
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -177,12 +177,16 @@ def run_conversations(
     turns: int = 5,
     k: int = 10,
     progress: bool = False,
+    on_dialogue: Callable[[Dialogue], None] | None = None,
 ) -> list[Dialogue]:
-    """Every case through ``system``; a Rich progress bar on stderr when ``progress``."""
+    """Every case through ``system``; a Rich progress bar on stderr when ``progress``;
+    ``on_dialogue`` sees each dialogue as it finishes (to keep partial results of long runs)."""
     if not progress:
         done: list[Dialogue] = []
         for n, case in enumerate(cases, 1):
             done.append(run_dialogue(system, simulator, case, turns=turns, k=k))
+            if on_dialogue is not None:
+                on_dialogue(done[-1])
             log.info(
                 "dialogue %d/%d system=%s hit_turn=%s",
                 n,
@@ -199,6 +203,8 @@ def run_conversations(
         task = bar.add_task(f"{system.name} × {simulator.name}", total=len(cases))
         for case in cases:
             out.append(run_dialogue(system, simulator, case, turns=turns, k=k))
+            if on_dialogue is not None:
+                on_dialogue(out[-1])
             hits = sum(1 for d in out if d.hit_turn(k) is not None)
             bar.update(task, advance=1, description=f"{system.name} hit@{k} {hits}/{len(out)}")
     return out
