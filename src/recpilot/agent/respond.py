@@ -55,8 +55,8 @@ def reason(item: Item, evidence: list[str], interactions: int, facts: str | None
     attrs = describe_attributes(item)
     parts = [*seen]
     if interactions:
-        parts.append(f"{interactions} user{'s' if interactions != 1 else ''} interacted with it")
-    head = "; ".join(parts)
+        parts.append(f"{interactions} interaction{'s' if interactions != 1 else ''}")
+    head = " · ".join(parts)
     return f"{attrs} — {head}" if head else attrs
 
 

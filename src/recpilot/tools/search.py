@@ -57,10 +57,11 @@ class SearchCatalog(Tool[SearchCatalogArgs]):
         sql = "SELECT item_id FROM items" + (f" WHERE {' AND '.join(where)}" if where else "")
         matched = [row[0] for row in ctx.catalog.query(sql, params)]
         label = describe_conditions(args)
+        evidence = matches_label(args)
         if ctx.bus.active:
-            ctx.bus.keep(matched, evidence=label)
+            ctx.bus.keep(matched, evidence=evidence)
         else:
-            ctx.bus.fill(matched, None, label)
+            ctx.bus.fill(matched, None, evidence)
         ms = (time.perf_counter() - started) * 1000
         message = f"{len(ctx.bus)} items match {label or 'no conditions'}"
         return ToolResult(True, message, len(ctx.bus), {"sql_ms": round(ms, 2)})
@@ -116,6 +117,22 @@ def describe_conditions(args: SearchCatalogArgs) -> str:
     if args.title:
         parts.append(f"title contains {args.title!r}")
     return "; ".join(parts)
+
+
+def matches_label(args: SearchCatalogArgs) -> str:
+    """The short evidence an item carries for passing the filter: "matches Horror, 1990–1999"."""
+    parts = [("/" if args.match == "any" else " & ").join(v) for v in args.include.values() if v]
+    parts += [f"no {', '.join(v)}" for v in args.exclude.values() if v]
+    for bounds in args.ranges.values():
+        if bounds.min is not None and bounds.max is not None:
+            parts.append(f"{bounds.min:g}–{bounds.max:g}")
+        elif bounds.min is not None:
+            parts.append(f"from {bounds.min:g}")
+        elif bounds.max is not None:
+            parts.append(f"until {bounds.max:g}")
+    if args.title:
+        parts.append(f"title has {args.title!r}")
+    return f"matches {', '.join(parts)}" if parts else ""
 
 
 def _column(ctx: ToolContext, attr: str, kind: AttributeKind) -> str:
