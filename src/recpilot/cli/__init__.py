@@ -14,7 +14,7 @@ import typer
 
 from recpilot.errors import ConfigError, IngestError, RecpilotError, UnknownDataset, UnknownId
 
-from . import agent, data, demos, evaluate, evaluate_plans, memory, serve, train
+from . import agent, data, demos, evaluate, evaluate_chat, evaluate_plans, memory, serve, train
 
 app = typer.Typer(
     name="recpilot",
@@ -27,6 +27,7 @@ data.register(app)
 train.register(app)
 evaluate.register(app)
 evaluate_plans.register(evaluate.eval_app)
+evaluate_chat.register(evaluate.eval_app)
 agent.register(app)
 demos.register(app)
 memory.register(app)
