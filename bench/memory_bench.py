@@ -42,7 +42,8 @@ def main() -> None:
     args = ap.parse_args()
     home = Path(args.home or tempfile.mkdtemp(prefix="recpilot-membench-"))
     os.environ["RECPILOT_HOME"] = str(home)
-    cached = Path("/work/main/.recpilot-test-cache/catalogs/movielens-100k.duckdb")
+    # Reuse an already-built MovieLens catalog (the default data home) to skip the download.
+    cached = Path.home() / ".cache" / "recpilot" / "catalogs" / "movielens-100k.duckdb"
     target = home / "catalogs" / "movielens-100k.duckdb"
     if cached.exists() and not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
