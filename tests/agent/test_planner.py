@@ -199,3 +199,36 @@ def test_react_that_never_finishes_degrades_to_rules(
     agent.settings.llm_reply = False
     turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
     assert turn.degraded and sorted(i.item_id for i in turn.items) == ["21", "24"]
+
+
+def test_llm_critic_sends_a_plan_back_once(mini_catalog: Catalog, suite: ModelSuite) -> None:
+    """The validators cannot know that "not too long ago" means recent; the critic can. Its
+    objection triggers one repair round; the repaired plan is used."""
+    popular = json.dumps(
+        {
+            "steps": [
+                {"tool": "rank", "args": {"mode": "popular"}},
+                {"tool": "finalize", "args": {"n": 2}},
+            ]
+        }
+    )
+    recent = json.dumps(
+        {
+            "steps": [
+                {"tool": "rank", "args": {"mode": "recent"}},
+                {"tool": "finalize", "args": {"n": 2}},
+            ]
+        }
+    )
+    verdict = json.dumps(
+        {"ok": False, "problem": "the user wants recent films; use rank mode recent"}
+    )
+    llm = ScriptedLLM(popular, verdict, recent)
+    agent = llm_agent(mini_catalog, suite, llm)
+    assert agent.planner is not None
+    agent.planner.settings.critic = True
+    agent.settings.llm_reply = False
+    turn = agent.turn(new_session(agent, None), "2 films from not too long ago")
+    assert [c.purpose for c in turn.llm] == ["plan", "critic", "repair"]
+    assert "critic: the user wants recent films" in llm.requests[2].messages[-1].content
+    assert [i.item_id for i in turn.items] == ["9", "35"]  # the two newest films

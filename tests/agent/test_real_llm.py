@@ -20,7 +20,10 @@ pytestmark = pytest.mark.llm
 
 MODEL = EMBEDDED_MODELS["qwen2.5-coder-0.5b"]
 if importlib.util.find_spec("llama_cpp") is None or not parts_installed(MODEL):
-    pytest.skip("needs recpilot[llm,models-small] (llama-cpp-python and the 0.5B parts)", allow_module_level=True)
+    pytest.skip(
+        "needs recpilot[llm,models-small] (llama-cpp-python and the 0.5B parts)",
+        allow_module_level=True,
+    )
 
 
 def test_real_small_model_plans_a_grounded_turn(mini_catalog: Catalog, suite: ModelSuite) -> None:

@@ -40,6 +40,7 @@ class AgentOptions:
     llm_reply: bool = True
     embedder: Literal["minilm", "hashing"] = "minilm"
     mode: Literal["plan", "react"] = "plan"
+    critic: bool = False
 
 
 def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
@@ -114,7 +115,7 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
             catalog,
             agent.resolver,
             selector,
-            PlannerSettings(validate=options.validate),
+            PlannerSettings(validate=options.validate, critic=options.critic),
         )
         if options.mode == "react":
             agent.react = ReactLoop(llm, tools, catalog, system_prompt(tools, catalog))

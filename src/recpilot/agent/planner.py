@@ -26,6 +26,14 @@ from recpilot.tools.resolve import TitleResolver
 log = logging.getLogger(__name__)
 
 
+CRITIC_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"ok": {"type": "boolean"}, "problem": {"type": "string", "maxLength": 200}},
+    "required": ["ok", "problem"],
+    "additionalProperties": False,
+}
+
+
 @dataclass
 class PlanOutcome:
     plan: Plan
@@ -40,6 +48,7 @@ class PlannerSettings:
     validate: bool = True
     repair_rounds: int = 1
     max_tokens: int = 320
+    critic: bool = False  # after the validators pass, ask the LLM to judge the plan once
 
 
 class LLMPlanner:
@@ -97,6 +106,8 @@ class LLMPlanner:
                     problems = check_plan(
                         steps, req, self.resolver, session_excluded=session_excluded
                     )
+                if not problems and self.settings.critic and attempt < rounds:
+                    problems = self._critique(message, plan, outcome)
                 if not problems:
                     outcome.plan = plan
                     outcome.source = "llm" if attempt == 1 else "llm+repair"
@@ -126,6 +137,30 @@ class LLMPlanner:
         outcome.plan = fallback
         outcome.source = "rules-fallback"
         return outcome
+
+    def _critique(self, message: str, plan: Plan, outcome: PlanOutcome) -> list[str]:
+        """The optional LLM critic: one schema-constrained verdict on a plan that passed the
+        validators. An unavailable critic or an unreadable verdict accepts the plan."""
+        prompt = (
+            f"Request: {message}\nPlan: {plan.model_dump_json()}\n"
+            "Does the plan honour every condition of the request (genres, years, titles, "
+            "exclusions, count)? If not, name the one problem."
+        )
+        request = LLMRequest(
+            messages=[Message(role="user", content=prompt)],
+            json_schema=CRITIC_SCHEMA,
+            max_tokens=80,
+        )
+        try:
+            response = self.llm.request(request)
+            verdict = parse_json(response.text)
+        except (LLMUnavailable, RecpilotError) as exc:
+            outcome.calls.append(LLMCall.failed("critic", self.llm.name, exc))
+            return []
+        outcome.calls.append(LLMCall.answered("critic", response))
+        if isinstance(verdict, dict) and verdict.get("ok") is False and verdict.get("problem"):
+            return [f"critic: {str(verdict['problem'])[:200]}"]
+        return []
 
     def _call(self, messages: list[Message], purpose: str, outcome: PlanOutcome) -> LLMResponse:
         request = LLMRequest(

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 def agent_options(
-    dataset: str, llm: str, demos: str, validate: bool, mode: str = "plan"
+    dataset: str, llm: str, demos: str, validate: bool, mode: str = "plan", critic: bool = False
 ) -> AgentOptions:
     if demos not in ("dynamic", "fixed", "none"):
         raise typer.BadParameter("use dynamic, fixed or none", param_hint="--demos")
@@ -41,12 +41,15 @@ def agent_options(
     demo_mode: Literal["dynamic", "fixed", "none"] = demos  # type: ignore[assignment]
     plan_mode: Literal["plan", "react"] = mode  # type: ignore[assignment]
     return AgentOptions(
-        dataset=dataset, llm=llm, demos=demo_mode, validate=validate, mode=plan_mode
+        dataset=dataset, llm=llm, demos=demo_mode, validate=validate, mode=plan_mode, critic=critic
     )
 
 
 def ask(
     text: str = typer.Argument(..., help="The request, e.g. 'funny sci-fi from the 90s'."),
+    critic: bool = typer.Option(
+        False, "--critic", help="After validation, let the LLM judge the plan once."
+    ),
     json_out: bool = typer.Option(
         False, "--json", help="Print exactly one JSON object (the interface contract)."
     ),
@@ -67,7 +70,7 @@ def ask(
     ),
 ) -> None:
     """Ask once and print the recommendation (items with reasons)."""
-    agent = build_agent(agent_options(dataset, llm, demos, validate, mode))
+    agent = build_agent(agent_options(dataset, llm, demos, validate, mode, critic))
     session = new_session(agent, user)
     record = agent.turn(session, text)
     if json_out:

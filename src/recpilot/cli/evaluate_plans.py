@@ -42,9 +42,12 @@ def plans(
     mode: str = typer.Option(
         "plan", "--mode", help="plan (plan-first) or react (one LLM call per tool)."
     ),
+    critic: bool = typer.Option(
+        False, "--critic", help="After validation, let the LLM judge the plan once."
+    ),
 ) -> None:
     """Run the annotated requests and score the returned items (fully satisfied or not)."""
-    options = replace(agent_options(dataset, llm, demos, validate, mode), llm_reply=False)
+    options = replace(agent_options(dataset, llm, demos, validate, mode, critic), llm_reply=False)
     agent = build_agent(options)
     cases = load_cases(cases_file)[:limit]
     settings: dict[str, object] = {
@@ -52,6 +55,7 @@ def plans(
         "demos": demos,
         "validate": validate,
         "mode": mode,
+        "critic": critic,
         "dataset": dataset,
         "reply": "template",
     }
@@ -77,7 +81,7 @@ def plans(
 def write_report(bench: PlanBenchmark, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     slug = (
-        "-".join(str(bench.settings[k]) for k in ("llm", "mode", "demos", "validate"))
+        "-".join(str(bench.settings[k]) for k in ("llm", "mode", "demos", "validate", "critic"))
         .replace(":", "_")
         .replace("/", "_")
     )
