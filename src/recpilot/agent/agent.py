@@ -49,6 +49,7 @@ class Agent:
         models: ModelSuite,
         *,
         llm: LLM | None = None,
+        reply_llm: LLM | None = None,
         planner: LLMPlanner | None = None,
         react: ReactLoop | None = None,
         tools: dict[str, Tool[Any]] | None = None,
@@ -57,6 +58,9 @@ class Agent:
         self.catalog = catalog
         self.models = models
         self.llm = llm
+        # Replies may use their own backend instance (for the embedded model: its own KV
+        # prefix, so the planner's system prompt stays cached between turns).
+        self.reply_llm = reply_llm or llm
         self.planner = planner
         self.react = react
         self.tools = tools or default_tools()
@@ -216,16 +220,17 @@ class Agent:
 
     def _reply(self, message: str, record: TurnRecord, lookup: bool, ctx: ToolContext) -> str:
         template = template_reply(record.items, record.notes, lookup)
-        if self.llm is None or not self.settings.llm_reply or not record.items:
+        llm = self.reply_llm
+        if llm is None or not self.settings.llm_reply or not record.items:
             return template
         prompt = reply_prompt(message, record.items, record.notes)
         request = LLMRequest(
             messages=[Message(role="user", content=prompt)], max_tokens=200, temperature=0.0
         )
         try:
-            response = self.llm.request(request)
+            response = llm.request(request)
         except LLMUnavailable as exc:
-            record.llm.append(LLMCall.failed("reply", self.llm.name, exc))
+            record.llm.append(LLMCall.failed("reply", llm.name, exc))
             record.degraded_reasons.append(f"reply LLM unavailable: {exc}")
             return template
         record.llm.append(LLMCall.answered("reply", response))

@@ -18,6 +18,7 @@ from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
 from recpilot.catalog.store import Catalog
 from recpilot.config import subdir
 from recpilot.errors import UnknownId
+from recpilot.llm.local import LocalLLM
 from recpilot.llm.spec import resolve_llm
 from recpilot.models.artifacts import train_or_load
 from recpilot.models.base import Recommender
@@ -98,9 +99,17 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
     catalog = catalog or open_dataset(options.dataset)
     suite = model_suite(catalog, options)
     llm = resolve_llm(options.llm)
+    # The embedded model gets a second instance for replies (shared mmap'ed weights, its own
+    # prompt prefix); remote backends are stateless, one client serves both.
+    reply_llm = resolve_llm(options.llm) if isinstance(llm, LocalLLM) and options.llm_reply else llm
     tools = default_tools()
     agent = Agent(
-        catalog, suite, llm=llm, tools=tools, settings=AgentSettings(llm_reply=options.llm_reply)
+        catalog,
+        suite,
+        llm=llm,
+        reply_llm=reply_llm,
+        tools=tools,
+        settings=AgentSettings(llm_reply=options.llm_reply),
     )
     if llm is not None:
         bank = [] if options.demos == "none" else load_bank(subdir("demos") / "grown.jsonl")

@@ -19,8 +19,12 @@
   only the tokens after the longest shared prefix, so a static system prompt is evaluated
   once across consecutive calls. With ``prompt_cache_bytes > 0`` a ``LlamaRAMCache`` also
   keeps the states of earlier prompts, so alternating prompts (planner, responder, planner)
-  each find their own prefix again. :attr:`LocalLLM.last_stats` reports how many prompt
-  tokens were actually evaluated, which is how the tests and ``bench/llm_latency.py`` check it.
+  each find their own prefix again. It is off by default: llama-cpp-python 0.3 copies the
+  logits buffer (~300 MB for these vocabularies) into every cached state without counting it
+  against the capacity, so a long run grew past 10 GB. The agent instead gives planning and
+  replies one ``LocalLLM`` each (the weights are memory-mapped, so shared), and each keeps
+  its own prefix. :attr:`LocalLLM.last_stats` reports how many prompt tokens were actually
+  evaluated, which is how the tests and ``bench/llm_latency.py`` check it.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ class LocalLLM(LLM):
         n_ctx: int = 4096,
         n_threads: int = 2,
         seed: int = 0,
-        prompt_cache_bytes: int = 256 * 1024 * 1024,
+        prompt_cache_bytes: int = 0,
         weights_dir: Path | None = None,
         use_extra_bufts: bool | None = None,
     ) -> None:
