@@ -119,7 +119,7 @@ OPENERS = (
     "Show me {n} {g}films",
     "Any ideas? I'd like {n} {g}movies",
 )
-SIMILAR = ("something like {t}", "similar to {t}", 'something like "{t}"', "in the vein of {t}")
+SIMILAR = ("something like {t}", "similar to {t}", "something like {q}", "in the vein of {t}")
 REJECT = ("but not {t}", "and nothing like {t}")
 
 
@@ -226,7 +226,8 @@ class AttributeSimulator:
             # on retries, walk down the history list to avoid a title that resembles the target
             picks = self._similar[attempt : attempt + len(sims)] or self._similar[: len(sims)]
             names = " or ".join(p.title for p in picks)
-            parts.append(", " + rng.choice(SIMILAR).format(t=names))
+            quoted = " or ".join(f'"{p.title}"' for p in picks)  # each title in its own quotes
+            parts.append(", " + rng.choice(SIMILAR).format(t=names, q=quoted))
         if rejected:
             names = ", ".join(self.items[i].title for i in rejected if i in self.items)
             parts.append(", " + rng.choice(REJECT).format(t=names))
