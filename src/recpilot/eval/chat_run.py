@@ -3,7 +3,8 @@
 System names (``ChatEvalConfig.systems``):
 
 * ``agent`` — the recpilot agent with the config's brain (``llm``), demonstrations and
-  validation; ``agent[demos=none,validate=false,llm_reply=false]`` is a variant (ablations).
+  validation; ``agent[demos=none,validate=false,llm_reply=false,mode=react,critic=true]`` is a variant
+  (ablations).
 * ``llm-only`` — the same LLM asked for titles directly (:mod:`recpilot.eval.llm_only`).
 * ``pop`` or any trained model name (``ease``, ``itemknn``, ``als``, ``bpr``, ``sasrec``) —
   floors without dialogue.
@@ -50,7 +51,14 @@ from recpilot.tools.resolve import TitleResolver
 log = logging.getLogger(__name__)
 
 _VARIANT = re.compile(r"^agent(?:\[(?P<opts>[^\]]*)\])?$")
-AGENT_FIELDS = {"demos": str, "validate": bool, "llm_reply": bool, "llm": str}
+AGENT_FIELDS = {
+    "demos": str,
+    "validate": bool,
+    "llm_reply": bool,
+    "llm": str,
+    "mode": str,
+    "critic": bool,
+}
 
 
 class ChatEvalConfig(BaseModel):
@@ -98,6 +106,8 @@ def agent_options(config: ChatEvalConfig, spec: str) -> AgentOptions:
             options = replace(options, **{key: value.lower() == "true"})
         elif key == "demos" and value not in ("dynamic", "fixed", "none"):
             raise ConfigError(f"demos must be dynamic, fixed or none in {spec!r}")
+        elif key == "mode" and value not in ("plan", "react"):
+            raise ConfigError(f"mode must be plan or react in {spec!r}")
         else:
             options = replace(options, **{key: value})
     return options
@@ -154,6 +164,8 @@ class Harness:
                 "validate": options.validate,
                 "llm_reply": options.llm_reply,
                 "llm": options.llm,
+                "mode": options.mode,
+                "critic": options.critic,
             }
             return AgentSystem(agent, name=name, settings=settings)
         if name == "llm-only":
