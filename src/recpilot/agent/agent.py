@@ -103,25 +103,12 @@ class Agent:
             has_history=bool(session.history or session.liked),
         )
         t_plan = time.perf_counter()
-        react = self._react(message, session, record) if self.react is not None else None
-        if react is not None:
-            t_tools = t_plan
-            ctx, notes = react
-        else:
-            outcome = (
-                PlanOutcome(plan=rules_plan, source="rules-fallback")
-                if self.react is not None  # the ReAct loop failed: no second LLM attempt
-                else self._plan(message, req, rules_plan, session)
-            )
-            record.llm.extend(outcome.calls)
-            record.notes.extend(outcome.notes)
-            record.degraded_reasons.extend(outcome.degraded_reasons)
-            record.plan = [step.model_dump() for step in outcome.plan.steps]
-            steps, _ = parse_plan(outcome.plan, self.tools)
-            t_tools = time.perf_counter()
-            run = execute(steps, self.tools, lambda: self._context(session))
-            record.steps = run.steps
-            ctx, notes = run.context, run.notes
+        marks: dict[str, float] = {}
+        ran = self._react(message, session, record)
+        if ran is None:
+            ran = self._plan_and_execute(message, req, rules_plan, session, record, marks)
+        ctx, notes = ran
+        t_tools = marks.get("tools", t_plan)  # ReAct interleaves planning and tools
         items = build_items(ctx)
         record.items = items
         record.notes.extend(
@@ -143,6 +130,31 @@ class Agent:
         }
         session.remember(record)
         return record
+
+    def _plan_and_execute(
+        self,
+        message: str,
+        req: Request,
+        rules_plan: Plan,
+        session: Session,
+        record: TurnRecord,
+        marks: dict[str, float],
+    ) -> tuple[ToolContext, list[str]]:
+        """Plan-first: plan (LLM or rules), then run the plan over a fresh bus."""
+        outcome = (
+            PlanOutcome(plan=rules_plan, source="rules-fallback")
+            if self.react is not None  # the ReAct loop failed: no second LLM attempt
+            else self._plan(message, req, rules_plan, session)
+        )
+        record.llm.extend(outcome.calls)
+        record.notes.extend(outcome.notes)
+        record.degraded_reasons.extend(outcome.degraded_reasons)
+        record.plan = [step.model_dump() for step in outcome.plan.steps]
+        steps, _ = parse_plan(outcome.plan, self.tools)
+        marks["tools"] = time.perf_counter()
+        run = execute(steps, self.tools, lambda: self._context(session))
+        record.steps = run.steps
+        return run.context, run.notes
 
     def _react(
         self, message: str, session: Session, record: TurnRecord
