@@ -211,6 +211,9 @@ def main() -> None:
     parser.add_argument("--sasrec-epochs", type=int, default=20)
     parser.add_argument("--bpr-epochs", type=int, default=200)
     parser.add_argument("--skip-recbole", action="store_true", help="Reuse earlier dumps.")
+    parser.add_argument(
+        "--recbole-only", default="", help="Comma list: rerun only these RecBole models."
+    )
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()
     names = args.models.split(",")
@@ -240,10 +243,12 @@ def main() -> None:
             "models": specs,
         }
         (args.work / "job.json").write_text(json.dumps(job))
-        subprocess.run(
-            [args.recbole_python, str(HERE / "recbole_runner.py"), str(args.work / "job.json")],
-            check=True,
-        )
+        command = [
+            args.recbole_python,
+            str(HERE / "recbole_runner.py"),
+            str(args.work / "job.json"),
+        ]
+        subprocess.run(command + ([args.recbole_only] if args.recbole_only else []), check=True)
     theirs: dict[str, dict] = {}
     for spec in specs:
         record_path = args.work / f"{spec['name']}.json"

@@ -49,6 +49,9 @@ def common_config(job: dict, spec: dict) -> dict:
     }
     if spec["sequential"]:
         cfg["load_col"] = {"inter": ["user_id", "item_id", "item_id_list"]}
+        # RecBole insists on time ordering for sequential models; with benchmark files it
+        # does not re-sort (the rows are used as written).
+        cfg["eval_args"] = {"group_by": "user", "order": "TO", "mode": "full"}
     cfg.update(spec["config"])
     return cfg
 
