@@ -30,17 +30,17 @@ def test_popularity_counts_distinct_users() -> None:
 
 
 def test_itemknn_cosine_by_hand() -> None:
-    model = ItemKNN().fit(tiny())
+    model = ItemKNN(ItemKNNConfig(shrink=0.0)).fit(tiny())  # plain cosine
     s = model.score([[0], [2]])
     np.testing.assert_allclose(s[0], [0.0, 2 / np.sqrt(6), 0.0], rtol=1e-6)
     np.testing.assert_allclose(s[1], [0.0, 1 / np.sqrt(3), 0.0], rtol=1e-6)
 
 
 def test_itemknn_shrink_and_k() -> None:
-    shrunk = ItemKNN(ItemKNNConfig(shrink=1.0)).fit(tiny())
+    shrunk = ItemKNN(ItemKNNConfig(shrink=1.0, k=50)).fit(tiny())
     np.testing.assert_allclose(shrunk.score([[0]])[0, 1], 2 / (np.sqrt(6) + 1), rtol=1e-6)
     # b's neighbours are a (0.816) and c (0.577); k=1 keeps only a
-    one = ItemKNN(ItemKNNConfig(k=1)).fit(tiny())
+    one = ItemKNN(ItemKNNConfig(k=1, shrink=0.0)).fit(tiny())
     np.testing.assert_allclose(one.score([[1]])[0], [2 / np.sqrt(6), 0.0, 0.0], rtol=1e-6)
 
 
