@@ -17,7 +17,13 @@ from recpilot.agent.executor import execute
 from recpilot.agent.plan import Plan, parse_plan
 from recpilot.agent.planner import LLMPlanner, PlanOutcome
 from recpilot.agent.react import ReactLoop, ReactRun, dump
-from recpilot.agent.respond import build_items, check_grounding, reply_prompt, template_reply
+from recpilot.agent.respond import (
+    build_items,
+    check_grounding,
+    reply_prompt,
+    template_reply,
+    with_list,
+)
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
 from recpilot.agent.trace import LLMCall, TurnRecord
@@ -237,7 +243,7 @@ class Agent:
             return template
         prompt = reply_prompt(message, record.items, record.notes)
         request = LLMRequest(
-            messages=[Message(role="user", content=prompt)], max_tokens=200, temperature=0.0
+            messages=[Message(role="user", content=prompt)], max_tokens=80, temperature=0.0
         )
         try:
             response = llm.request(request)
@@ -253,7 +259,8 @@ class Agent:
             )
             return template
         record.reply_source = "llm"
-        return response.text.strip()
+        record.intro = response.text.strip()
+        return record.intro if lookup else with_list(record.intro, record.items)
 
 
 def _genre_attribute(catalog: Catalog) -> str | None:

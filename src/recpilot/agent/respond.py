@@ -103,11 +103,21 @@ def check_grounding(
 
 
 def reply_prompt(message: str, items: list[RecommendedItem], notes: list[str]) -> str:
+    """Ask for an introduction only: the item list and its reasons come from the data, so the
+    LLM cannot invent a reason (a small model otherwise describes films it does not know)."""
     listing = "\n".join(f"{k}. {item.title} — {item.reason}" for k, item in enumerate(items, 1))
     note_text = "\n".join(notes)
     return (
-        f"User request: {message}\n\nItems found (recommend ONLY these, in this order):\n{listing}\n"
+        f"User request: {message}\n\nThe recommendations (shown to the user below your text):\n"
+        f"{listing}\n"
         + (f"\nNotes to tell the user:\n{note_text}\n" if note_text else "")
-        + "\nWrite a short friendly reply (2-4 sentences) that recommends these items by their"
-        " exact titles and says in a few words why each fits. Do not mention any other title."
+        + "\nWrite ONE or TWO short friendly sentences introducing these picks (and the notes, "
+        "if any). Do not list the items, do not describe their plots, do not name any other title."
     )
+
+
+def with_list(intro: str, items: list[RecommendedItem]) -> str:
+    """The reply: the LLM's introduction, then every item with its data-backed reason."""
+    lines = [intro.strip()]
+    lines.extend(f"{k}. {item.title} — {item.reason}" for k, item in enumerate(items, 1))
+    return "\n".join(lines)

@@ -54,6 +54,7 @@ class TurnRecord(BaseModel):
     brain: str
     reply: str = ""
     reply_source: str = "template"  # "template" or "llm"
+    intro: str = ""  # the LLM's introduction (the reply minus the data-backed item list)
     items: list[RecommendedItem] = Field(default_factory=list)
     plan: list[dict[str, Any]] = Field(default_factory=list)
     steps: list[StepRecord] = Field(default_factory=list)

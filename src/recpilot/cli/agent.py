@@ -168,9 +168,11 @@ def show_turn(console: Console, record: TurnRecord, *, trace: bool) -> None:
         )
     if record.degraded:
         console.print(f"[yellow]degraded: {'; '.join(record.degraded_reasons)}[/]")
-    if record.reply_source == "llm" or not record.items:
+    if not record.items:
         console.print(record.reply)
     else:
+        if record.intro:
+            console.print(record.intro)
         for note in record.notes:
             console.print(f"[italic]{note}[/]")
     if record.items:

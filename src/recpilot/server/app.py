@@ -135,10 +135,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if state.engine is None:
-            asyncio.get_running_loop().run_in_executor(None, _load, state, agent)
-        else:
+        if state.engine is not None:
             state.loaded.set()
+        elif agent is not None:
+            _load(state, agent)  # a built agent: only the memory store to open, ready at once
+        else:
+            asyncio.get_running_loop().run_in_executor(None, _load, state, agent)
         async with contextlib.AsyncExitStack() as stack:
             if settings.mcp_http:
                 await stack.enter_async_context(manager.run())
