@@ -25,7 +25,6 @@ class CandidateBus:
 
     candidates: list[Candidate] = field(default_factory=list)
     active: bool = False
-    notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.candidates)

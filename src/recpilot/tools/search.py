@@ -99,21 +99,11 @@ def compile_conditions(args: SearchCatalogArgs, ctx: ToolContext) -> tuple[list[
 
 
 def describe_conditions(args: SearchCatalogArgs) -> str:
-    parts: list[str] = []
-    for attr, values in args.include.items():
-        if values:
-            joiner = " and " if args.match == "all" else " or "
-            parts.append(f"{attr} {joiner.join(values)}")
-    for attr, values in args.exclude.items():
-        if values:
-            parts.append(f"not {attr} {', '.join(values)}")
-    for attr, bounds in args.ranges.items():
-        if bounds.min is not None and bounds.max is not None:
-            parts.append(f"{attr} {bounds.min:g}–{bounds.max:g}")
-        elif bounds.min is not None:
-            parts.append(f"{attr} ≥ {bounds.min:g}")
-        elif bounds.max is not None:
-            parts.append(f"{attr} ≤ {bounds.max:g}")
+    """The conditions in words, attribute by attribute: "genres Horror; year 1990–1999"."""
+    joiner = " and " if args.match == "all" else " or "
+    parts = [f"{attr} {joiner.join(v)}" for attr, v in args.include.items() if v]
+    parts += [f"not {attr} {', '.join(v)}" for attr, v in args.exclude.items() if v]
+    parts += [f"{attr} {_bounds(b, '≥ ', '≤ ')}" for attr, b in args.ranges.items() if _bounds(b)]
     if args.title:
         parts.append(f"title contains {args.title!r}")
     return "; ".join(parts)
@@ -123,16 +113,20 @@ def matches_label(args: SearchCatalogArgs) -> str:
     """The short evidence an item carries for passing the filter: "matches Horror, 1990–1999"."""
     parts = [("/" if args.match == "any" else " & ").join(v) for v in args.include.values() if v]
     parts += [f"no {', '.join(v)}" for v in args.exclude.values() if v]
-    for bounds in args.ranges.values():
-        if bounds.min is not None and bounds.max is not None:
-            parts.append(f"{bounds.min:g}–{bounds.max:g}")
-        elif bounds.min is not None:
-            parts.append(f"from {bounds.min:g}")
-        elif bounds.max is not None:
-            parts.append(f"until {bounds.max:g}")
+    parts += [_bounds(b, "from ", "until ") for b in args.ranges.values() if _bounds(b)]
     if args.title:
         parts.append(f"title has {args.title!r}")
     return f"matches {', '.join(parts)}" if parts else ""
+
+
+def _bounds(bounds: Range, low: str = "≥ ", high: str = "≤ ") -> str:
+    if bounds.min is not None and bounds.max is not None:
+        return f"{bounds.min:g}–{bounds.max:g}"
+    if bounds.min is not None:
+        return f"{low}{bounds.min:g}"
+    if bounds.max is not None:
+        return f"{high}{bounds.max:g}"
+    return ""
 
 
 def _column(ctx: ToolContext, attr: str, kind: AttributeKind) -> str:
