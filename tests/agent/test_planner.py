@@ -232,3 +232,21 @@ def test_llm_critic_sends_a_plan_back_once(mini_catalog: Catalog, suite: ModelSu
     assert [c.purpose for c in turn.llm] == ["plan", "critic", "repair"]
     assert "critic: the user wants recent films" in llm.requests[2].messages[-1].content
     assert [i.item_id for i in turn.items] == ["9", "35"]  # the two newest films
+
+
+def test_llm_intro_is_cut_to_whole_sentences() -> None:
+    from recpilot.agent.respond import tidy_intro
+
+    chatty = (
+        "Sure, here are two short friendly sentences introducing the picks:\n\n"
+        '1. "Hey there! These are funny picks close to Fargo. The first one is Toy Story from 1995, '
+        "which is a classic comedy that's a bit like Fargo. The second one is 'The Birdcage"
+    )
+    # The numbered line is dropped (the list comes from the data), so nothing usable is left.
+    assert tidy_intro(chatty) == ""
+    assert tidy_intro(
+        "Sure! Here you go. These picks are funny and recent. Enjoy them all. More"
+    ) == ("These picks are funny and recent. Enjoy them all.")
+    assert tidy_intro("Great picks for a scary night in. They are all from the 80s.") == (
+        "Great picks for a scary night in. They are all from the 80s."
+    )

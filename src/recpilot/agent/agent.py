@@ -22,6 +22,7 @@ from recpilot.agent.respond import (
     check_grounding,
     reply_prompt,
     template_reply,
+    tidy_intro,
     with_list,
 )
 from recpilot.agent.rules import plan_from_request
@@ -243,7 +244,7 @@ class Agent:
             return template
         prompt = reply_prompt(message, record.items, record.notes)
         request = LLMRequest(
-            messages=[Message(role="user", content=prompt)], max_tokens=80, temperature=0.0
+            messages=[Message(role="user", content=prompt)], max_tokens=60, temperature=0.0
         )
         try:
             response = llm.request(request)
@@ -258,9 +259,12 @@ class Agent:
                 "The LLM reply named items outside the result; used the template reply."
             )
             return template
+        intro = tidy_intro(response.text)
+        if not intro:
+            return template
         record.reply_source = "llm"
-        record.intro = response.text.strip()
-        return record.intro if lookup else with_list(record.intro, record.items)
+        record.intro = intro
+        return intro if lookup else with_list(intro, record.items)
 
 
 def _genre_attribute(catalog: Catalog) -> str | None:

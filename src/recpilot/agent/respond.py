@@ -7,6 +7,7 @@ template, so the reply never recommends what the result does not hold.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from recpilot.agent.trace import RecommendedItem
@@ -114,6 +115,24 @@ def reply_prompt(message: str, items: list[RecommendedItem], notes: list[str]) -
         + "\nWrite ONE or TWO short friendly sentences introducing these picks (and the notes, "
         "if any). Do not list the items, do not describe their plots, do not name any other title."
     )
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PREAMBLE = re.compile(
+    r"^(?:sure|certainly|of course|okay|ok|here (?:are|is|you go))\b[^.!?:]*[:.!]\s*", re.I
+)
+
+
+def tidy_intro(text: str, max_sentences: int = 2) -> str:
+    """The LLM's introduction cut to whole sentences (at most ``max_sentences``), without a
+    "Sure, here are…:" preamble, quotes or list lines; "" when nothing usable is left."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    prose = " ".join(ln for ln in lines if not re.match(r"^(?:\d+[.)]|[-*•])\s", ln))
+    while (stripped := _PREAMBLE.sub("", prose, count=1)) != prose:
+        prose = stripped
+    prose = prose.strip().strip('"').strip()
+    sentences = [s for s in _SENTENCE_END.split(prose) if s and s[-1] in ".!?"]
+    return " ".join(sentences[:max_sentences])
 
 
 def with_list(intro: str, items: list[RecommendedItem]) -> str:
