@@ -48,13 +48,13 @@ class Rank(Tool[RankArgs]):
         if not ctx.bus.active:
             # Nothing retrieved yet: the whole catalog is in play; keep its best RANK_POOL.
             fill_top(ctx, scores, label, exclude=[*unwanted, *_seen(ctx)])
-            return ToolResult(True, f"ranked the catalog ({args.mode})", len(ctx.bus))
-        ctx.bus.drop(unwanted)
-        index = ctx.models.index
-        by_id = {c: float(scores[index[c]]) for c in ctx.bus.ids() if c in index}
-        evidence = {c: label for c in by_id} if label else None
-        ctx.bus.rescore(by_id, evidence)
-        message = f"ranked {len(ctx.bus)} items ({args.mode})"
+            message = f"ranked the catalog ({args.mode})"
+        else:
+            ctx.bus.drop(unwanted)
+            index = ctx.models.index
+            by_id = {c: float(scores[index[c]]) for c in ctx.bus.ids() if c in index}
+            ctx.bus.rescore(by_id, {c: label for c in by_id} if label else None)
+            message = f"ranked {len(ctx.bus)} items ({args.mode})"
         if failed:
             message += f"; {ctx.describe_failures(failed)}"
         return ToolResult(True, message, len(ctx.bus))
