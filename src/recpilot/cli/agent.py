@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from recpilot.agent.build import AgentOptions, build_agent, new_session
+from recpilot.agent.session import Session
 from recpilot.agent.trace import TurnRecord
 from recpilot.catalog.datasets import DEFAULT_DATASET
 
@@ -118,10 +119,7 @@ def chat(
         show_turn(console, agent.turn(session, line), trace=trace)
 
 
-def _feedback(console: Console, session: object, line: str) -> None:
-    from recpilot.agent.session import Session
-
-    assert isinstance(session, Session)
+def _feedback(console: Console, session: Session, line: str) -> None:
     verb, _, arg = line.partition(" ")
     if not arg.strip().isdigit() or not 1 <= int(arg) <= len(session.shown):
         console.print(f"usage: {verb} N, where N is an item number from the last answer")

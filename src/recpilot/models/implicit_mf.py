@@ -47,7 +47,23 @@ class BPRConfig(ModelConfig):
     num_threads: int = Field(1, ge=0, description="1 for reproducible factors; 0 = all cores.")
 
 
-class ALS(EpochProgress, Recommender):
+class _ImplicitModel(EpochProgress, Recommender):
+    """What ALS and BPR share: fitting an ``implicit`` model and keeping its item factors."""
+
+    item_factors: np.ndarray
+
+    def _fit_implicit(self, model: Any, data: InteractionData) -> Self:
+        model.fit(data.matrix(), show_progress=False, callback=self._callback)
+        self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
+        self.n_items = data.n_items
+        self.fitted = True
+        return self
+
+    def _callback(self, iteration: int, *_: Any) -> None:
+        self._epoch_done(iteration)
+
+
+class ALS(_ImplicitModel):
     """Implicit-feedback ALS (Hu, Koren & Volinsky 2008) via ``implicit``."""
 
     name = "als"
@@ -72,14 +88,7 @@ class ALS(EpochProgress, Recommender):
                 num_threads=c.num_threads,
                 random_state=c.seed,
             )
-            model.fit(data.matrix(), show_progress=False, callback=self._callback)
-        self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
-        self.n_items = data.n_items
-        self.fitted = True
-        return self
-
-    def _callback(self, iteration: int, *_: Any) -> None:
-        self._epoch_done(iteration)
+            return self._fit_implicit(model, data)
 
     def user_factors(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         """The least-squares user factor of each history (zeros for an empty one)."""
@@ -107,7 +116,7 @@ class ALS(EpochProgress, Recommender):
         self.item_factors = arrays["item_factors"].astype(np.float32)
 
 
-class BPR(EpochProgress, Recommender):
+class BPR(_ImplicitModel):
     """Bayesian personalised ranking via ``implicit``; histories fold in as mean factors."""
 
     name = "bpr"
@@ -133,14 +142,7 @@ class BPR(EpochProgress, Recommender):
                 num_threads=c.num_threads,
                 random_state=c.seed,
             )
-            model.fit(data.matrix(), show_progress=False, callback=self._callback)
-        self.item_factors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
-        self.n_items = data.n_items
-        self.fitted = True
-        return self
-
-    def _callback(self, iteration: int, *_: Any) -> None:
-        self._epoch_done(iteration)
+            return self._fit_implicit(model, data)
 
     def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         vectors = self.item_factors[:, :-1]
