@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
-
-from recpilot.catalog.build import write_catalog
-from recpilot.catalog.schema import AttributeKind, AttributeSpec
+from film_catalog import write_films
 
 FILMS: list[tuple[str, str, list[str], int, str]] = [
     # id, title, genres, year, group
@@ -50,44 +47,20 @@ USERS_PER_GROUP = 8
 
 
 def build(path: Path, name: str = "mini") -> None:
-    items = pa.table(
-        {
-            "item_id": [f[0] for f in FILMS],
-            "title": [f[1] for f in FILMS],
-            "genres": [f[2] for f in FILMS],
-            "year": [float(f[3]) for f in FILMS],
-        }
-    )
-    users: list[str] = []
-    inter_items: list[str] = []
-    stamps: list[int] = []
+    events: list[tuple[str, str, int]] = []
     for g, group in enumerate(GROUPS):
         members = [f[0] for f in FILMS if f[4] == group]
         for u in range(USERS_PER_GROUP):
             # Every user skips one film of the group (a different one per user), so
             # each film is watched by most, not all, of its group.
-            for k, item in enumerate(members):
-                if k == u % len(members):
-                    continue
-                users.append(f"{group}{u}")
-                inter_items.append(item)
-                stamps.append(1000 * g + 10 * u + k)
+            events += [
+                (f"{group}{u}", item, 1000 * g + 10 * u + k)
+                for k, item in enumerate(members)
+                if k != u % len(members)
+            ]
     # Both Hamlets: one viewer each (equal popularity).
-    users += ["crime0", "comedy0"]
-    inter_items += ["41", "42"]
-    stamps += [99999, 99999]
-    interactions = pa.table({"user_id": users, "item_id": inter_items, "timestamp": stamps})
-    write_catalog(
-        path,
-        name=name,
-        source="tests",
-        items=items,
-        attributes=[
-            AttributeSpec(name="genres", kind=AttributeKind.categorical),
-            AttributeSpec(name="year", kind=AttributeKind.number),
-        ],
-        interactions=interactions,
-    )
+    events += [("crime0", "41", 99999), ("comedy0", "42", 99999)]
+    write_films(path, name, [f[:4] for f in FILMS], events)
 
 
 def group_of(item_id: str) -> str:

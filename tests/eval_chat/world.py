@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
-
-from recpilot.catalog.build import write_catalog
-from recpilot.catalog.schema import AttributeKind, AttributeSpec
+from film_catalog import write_films
 
 FILMS: dict[str, list[tuple[str, str, list[str], int]]] = {
     "crime": [
@@ -66,33 +63,10 @@ def target_of(group: str, u: int) -> str:
 
 
 def build(path: Path, name: str = "chatworld") -> None:
-    films = [f for group in FILMS.values() for f in group]
-    items = pa.table(
-        {
-            "item_id": [f[0] for f in films],
-            "title": [f[1] for f in films],
-            "genres": [f[2] for f in films],
-            "year": [float(f[3]) for f in films],
-        }
-    )
-    users: list[str] = []
-    inter: list[str] = []
-    stamps: list[int] = []
-    for g, (group, members) in enumerate(FILMS.items()):
-        for u in range(USERS_PER_GROUP):
-            last = (u % 4) + 4
-            for k, film in enumerate(members[: last + 1]):
-                users.append(f"{group}{u}")
-                inter.append(film[0])
-                stamps.append(10_000 * g + 100 * u + k)
-    write_catalog(
-        path,
-        name=name,
-        source="tests",
-        items=items,
-        attributes=[
-            AttributeSpec(name="genres", kind=AttributeKind.categorical),
-            AttributeSpec(name="year", kind=AttributeKind.number),
-        ],
-        interactions=pa.table({"user_id": users, "item_id": inter, "timestamp": stamps}),
-    )
+    events = [
+        (f"{group}{u}", film[0], 10_000 * g + 100 * u + k)
+        for g, (group, members) in enumerate(FILMS.items())
+        for u in range(USERS_PER_GROUP)
+        for k, film in enumerate(members[: (u % 4) + 5])
+    ]
+    write_films(path, name, [f for group in FILMS.values() for f in group], events)
