@@ -21,8 +21,12 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to bind."),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
     llm: str = typer.Option("rules", "--llm", help="Brain: rules, local, local:..., openai:MODEL."),
-    workers: int = typer.Option(
-        2, "--workers", help="Threads running turns (use 1 for an embedded LLM)."
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Threads running turns (default: 1 with an embedded LLM, which answers one call "
+        "at a time; 2 otherwise).",
     ),
     queue_size: int = typer.Option(32, "--queue-size", help="Turns that may wait; more get 429."),
     allow_anonymous: bool = typer.Option(
@@ -42,7 +46,7 @@ def serve(
         port=port,
         dataset=dataset,
         llm=llm,
-        workers=workers,
+        workers=workers or (1 if llm.partition(":")[0] == "local" else 2),
         queue_size=queue_size,
         allow_anonymous=allow_anonymous or None,
         memory_url=memory_url,
