@@ -50,14 +50,16 @@ def test_generation_keeps_only_validated_non_empty_plans(
     bad_plan = json.dumps(
         {
             "steps": [
-                {"tool": "search_catalog", "args": {"include": {"genres": ["Comedy"]}}},
+                {"tool": "retrieve_similar", "args": {"titles": ["Zardoz Returns"]}},
                 {"tool": "finalize", "args": {"n": 3}},
             ]
         }
     )
+    # An unknown seed title is not something the validator can write in (a wrong genre would
+    # be amended): asked twice, the planner falls back to the rules plan and the case is dropped.
     llm = ScriptedLLM(
         json.dumps({"request": "3 scary films"}), good_plan,  # kept
-        json.dumps({"request": "some sci-fi please"}), bad_plan, bad_plan,  # wrong genre twice: rejected
+        json.dumps({"request": "something like Fargo"}), bad_plan, bad_plan,  # rejected
     )  # fmt: skip
     agent = llm_agent(mini_catalog, suite, llm)
     agent.settings.llm_reply = False

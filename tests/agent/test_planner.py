@@ -47,21 +47,53 @@ def test_valid_plan_is_used_and_reply_is_grounded(mini_catalog: Catalog, suite: 
     )
 
 
-def test_plan_that_drops_a_constraint_is_repaired(mini_catalog: Catalog, suite: ModelSuite) -> None:
+def test_dropped_constraint_is_written_in_without_another_call(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
     no_years = json.dumps(
         {
             "steps": [
                 {"tool": "search_catalog", "args": {"include": {"genres": ["Horror"]}}},
+                {"tool": "rank", "args": {"mode": "popular"}},
+                {"tool": "finalize", "args": {"n": 5}},
+            ]
+        }
+    )
+    llm = ScriptedLLM(no_years, "The Shining and A Nightmare on Elm Street.")
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    # The year range and the count come from the message analysis; no repair call is needed.
+    assert [c.purpose for c in turn.llm] == ["plan", "reply"]
+    assert turn.plan_source == "llm+amended"
+    assert turn.plan_amendments == ["year range = 1980..1989", "finalize n = 2"]
+    assert turn.plan[0]["args"]["ranges"] == {"year": {"min": 1980, "max": 1989}}
+    assert turn.plan[1] == {"tool": "rank", "args": {"mode": "popular"}}  # the LLM's choice kept
+    assert sorted(i.item_id for i in turn.items) == ["21", "24"]
+
+
+def test_repair_round_gets_only_what_the_validator_could_not_fix(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    wrong_genre_and_title = json.dumps(
+        {
+            "steps": [
+                {"tool": "search_catalog", "args": {"include": {"genres": ["Comedy"]}}},
+                {"tool": "retrieve_similar", "args": {"titles": ["Alien 7: Resurrection"]}},
                 {"tool": "finalize", "args": {"n": 2}},
             ]
         }
     )
-    llm = ScriptedLLM(no_years, SCARY_80S, "The Shining and A Nightmare on Elm Street.")
+    llm = ScriptedLLM(wrong_genre_and_title, SCARY_80S, "Two scary films.")
     agent = llm_agent(mini_catalog, suite, llm)
     turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
     assert [c.purpose for c in turn.llm] == ["plan", "repair", "reply"]
-    repair_prompt = llm.requests[1].messages[-1].content
-    assert "year min 1980" in repair_prompt and "year max 1989" in repair_prompt
+    repair = llm.requests[1].messages
+    problems = repair[-1].content
+    assert "no catalog title matches 'Alien 7: Resurrection'" in problems
+    assert "Horror" not in problems and "year" not in problems  # already written in
+    amended = json.loads(repair[-2].content)  # the plan shown back is the amended one
+    assert amended["steps"][0]["args"]["include"] == {"genres": ["Horror"]}
+    assert turn.plan_source == "llm+repair"
     assert sorted(i.item_id for i in turn.items) == ["21", "24"]
 
 

@@ -157,6 +157,8 @@ class Agent:
         record.notes.extend(outcome.notes)
         record.degraded_reasons.extend(outcome.degraded_reasons)
         record.plan = [step.model_dump() for step in outcome.plan.steps]
+        record.plan_source = outcome.source
+        record.plan_amendments = outcome.amendments
         steps, _ = parse_plan(outcome.plan, self.tools)
         marks["tools"] = time.perf_counter()
         run = execute(steps, self.tools, lambda: self._context(session))
@@ -174,6 +176,7 @@ class Agent:
         run: ReactRun = self.react.run(f"{self._context_text(session)}{message}", ctx)
         record.llm.extend(run.calls)
         record.plan = dump(run.plan)
+        record.plan_source = "react"
         record.steps = run.steps
         if run.failed is None and ctx.bus.candidates:
             return ctx, []

@@ -82,7 +82,7 @@ def generate(
             report.rejected_duplicate += 1
             continue
         turn = agent.turn(new_session(agent, None), request)
-        if turn.degraded or any("validation" in n for n in turn.notes):
+        if turn.degraded or not turn.plan_source.startswith("llm"):  # the rules plan was used
             report.rejected_invalid += 1
             continue
         if not turn.items:

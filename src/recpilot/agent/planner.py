@@ -15,7 +15,7 @@ from recpilot.agent.analysis import Request
 from recpilot.agent.demos import DemoSelector
 from recpilot.agent.plan import Plan, parse_plan, plan_schema
 from recpilot.agent.trace import LLMCall
-from recpilot.agent.validate import check_plan
+from recpilot.agent.validate import amend_plan, check_plan
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable, RecpilotError
 from recpilot.llm.base import LLM, LLMRequest, LLMResponse, Message
@@ -40,7 +40,8 @@ class PlanOutcome:
     calls: list[LLMCall] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     degraded_reasons: list[str] = field(default_factory=list)
-    source: str = "llm"  # "llm", "llm+repair", "rules-fallback"
+    source: str = "llm"  # "llm", "llm+repair", "rules-fallback"; "+amended" when amend_plan helped
+    amendments: list[str] = field(default_factory=list)  # what amend_plan wrote into the plan used
 
 
 @dataclass
@@ -94,8 +95,10 @@ class LLMPlanner:
                 outcome.degraded_reasons.append(f"LLM unavailable: {exc}")
                 break
             attempt += 1
+            answer = response.text
+            changes: list[str] = []  # what amend_plan wrote into this round's plan
             try:
-                plan = Plan.model_validate(parse_json(response.text))
+                plan = Plan.model_validate(parse_json(answer))
             except (RecpilotError, ValidationError, ValueError) as exc:
                 problems = [f"the output is not a valid plan: {exc}"[:300]]
                 schema_failed = True
@@ -106,15 +109,22 @@ class LLMPlanner:
                     problems = check_plan(
                         steps, req, self.resolver, session_excluded=session_excluded
                     )
+                    if problems:
+                        plan, problems, changes = self._amend(plan, problems, req, session_excluded)
+                        if changes:
+                            answer = plan.model_dump_json()
                 if not problems and self.settings.critic and attempt < rounds:
                     problems = self._critique(message, plan, outcome)
                 if not problems:
                     outcome.plan = plan
                     outcome.source = "llm" if attempt == 1 else "llm+repair"
+                    if changes:
+                        outcome.amendments = changes
+                        outcome.source += "+amended"
                     return outcome
                 outcome.plan = plan
             log.info("plan problems round=%d problems=%s", attempt, problems)
-            messages.append(Message(role="assistant", content=response.text))
+            messages.append(Message(role="assistant", content=answer))
             messages.append(
                 Message(
                     role="user",
@@ -137,6 +147,23 @@ class LLMPlanner:
         outcome.plan = fallback
         outcome.source = "rules-fallback"
         return outcome
+
+    def _amend(
+        self,
+        plan: Plan,
+        problems: list[str],
+        req: Request,
+        session_excluded: list[str],
+    ) -> tuple[Plan, list[str], list[str]]:
+        """Write the analysed constraints into a plan that failed validation: the amended plan,
+        what is still wrong with it (left for the LLM to repair) and what was changed."""
+        amended, changes = amend_plan(plan, req, session_excluded=session_excluded)
+        steps, invalid = parse_plan(amended, self.tools)
+        if not changes or invalid:
+            return plan, problems, []
+        remaining = check_plan(steps, req, self.resolver, session_excluded=session_excluded)
+        log.info("plan amended changes=%s remaining=%s", changes, remaining)
+        return amended, remaining, changes
 
     def _critique(self, message: str, plan: Plan, outcome: PlanOutcome) -> list[str]:
         """The optional LLM critic: one schema-constrained verdict on a plan that passed the

@@ -146,7 +146,7 @@ def demo(
 
 def show_turn(console: Console, record: TurnRecord, *, trace: bool) -> None:
     if trace:
-        steps = Table(title="plan", show_edge=False)
+        steps = Table(title=f"plan ({record.plan_source})", show_edge=False)
         for col in ("tool", "args", "result", "ms"):
             steps.add_column(col)
         for step in record.steps:
@@ -157,6 +157,8 @@ def show_turn(console: Console, record: TurnRecord, *, trace: bool) -> None:
                 f"{step.ms:.1f}",
             )
         console.print(steps)
+        if record.plan_amendments:
+            console.print(f"[dim]validator wrote in: {'; '.join(record.plan_amendments)}[/]")
         calls = ", ".join(
             f"{c.purpose} {c.prompt_tokens}+{c.completion_tokens} tok {c.ms:.0f} ms"
             for c in record.llm
