@@ -57,9 +57,7 @@ class TurnRecord(BaseModel):
     intro: str = ""  # the LLM's introduction (the reply minus the data-backed item list)
     items: list[RecommendedItem] = Field(default_factory=list)
     plan: list[dict[str, Any]] = Field(default_factory=list)
-    plan_source: str = (
-        "rules"  # "rules", "llm", "llm+repair", "rules-fallback", "react"; "+amended"
-    )
+    plan_source: str = "rules"  # llm, llm+repair, rules-fallback, react; "+amended" suffix
     plan_amendments: list[str] = Field(default_factory=list)  # constraints the validator wrote in
     steps: list[StepRecord] = Field(default_factory=list)
     llm: list[LLMCall] = Field(default_factory=list)

@@ -5,7 +5,7 @@ n=3"). The reference is the deterministic request analysis, so an LLM plan that 
 stated constraint or invents a title is caught before anything runs.
 
 :func:`amend_plan` repairs the mechanical part without another LLM call: it writes the
-analysed genres, year bounds and count into the plan's own steps. Problems it cannot fix
+analysed genres, exclusions, year bounds and count into the plan's own steps. Problems it cannot fix
 (unknown or ambiguous titles, a missing "like X" retrieval, a lookup) still go back to the
 LLM.
 """
