@@ -282,3 +282,18 @@ def test_llm_intro_is_cut_to_whole_sentences() -> None:
     assert tidy_intro("Great picks for a scary night in. They are all from the 80s.") == (
         "Great picks for a scary night in. They are all from the 80s."
     )
+
+
+def test_lookup_answer_comes_from_the_catalog_row_not_llm_prose(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    lookup = json.dumps(
+        {"steps": [{"tool": "lookup_items", "args": {"titles": ["Fargo"], "question": "year"}}]}
+    )
+    # Only the plan is scripted: a reply request would find the queue empty and fail the turn
+    # over to degraded, so the assertions below also prove no reply call is made.
+    llm = ScriptedLLM(lookup)
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "when was Fargo released?")
+    assert [c.purpose for c in turn.llm] == ["plan"] and not turn.degraded
+    assert turn.reply_source == "template" and "1996" in turn.reply

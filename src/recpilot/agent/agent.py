@@ -243,7 +243,9 @@ class Agent:
     def _reply(self, message: str, record: TurnRecord, lookup: bool, ctx: ToolContext) -> str:
         template = template_reply(record.items, record.notes, lookup)
         llm = self.reply_llm
-        if llm is None or not self.settings.llm_reply or not record.items:
+        # A factual answer is the catalog row itself: LLM prose about an item invents facts
+        # (a 1.5B reply credited Casablanca to Hitchcock), so lookups keep the template.
+        if llm is None or not self.settings.llm_reply or not record.items or lookup:
             return template
         prompt = reply_prompt(message, record.items, record.notes)
         request = LLMRequest(
@@ -267,7 +269,7 @@ class Agent:
             return template
         record.reply_source = "llm"
         record.intro = intro
-        return intro if lookup else with_list(intro, record.items)
+        return with_list(intro, record.items)
 
 
 def _genre_attribute(catalog: Catalog) -> str | None:
