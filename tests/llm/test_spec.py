@@ -8,6 +8,7 @@ from recpilot.errors import ConfigError, LLMUnavailable
 from recpilot.llm import ScriptedLLM, resolve_llm
 from recpilot.llm.local import LocalLLM
 from recpilot.llm.openai_compat import OpenAICompatLLM
+from recpilot.llm.spec import is_embedded
 from recpilot.llm.weights import EMBEDDED_MODELS
 
 
@@ -69,3 +70,8 @@ def test_bad_specs_list_valid_forms(spec: str) -> None:
     message = str(info.value)
     for form in ("rules", "local:qwen2.5-coder-0.5b", "local:/path/to/model.gguf", "openai:MODEL"):
         assert form in message
+
+
+def test_is_embedded_names_only_the_local_backend() -> None:
+    assert is_embedded("local") and is_embedded(" Local:qwen2.5-coder-0.5b ")
+    assert not is_embedded("rules") and not is_embedded("openai:local-model")

@@ -39,6 +39,7 @@ def serve(
     """Serve the REST API (/v1), OpenAI-compatible chat, the web page (/) and MCP (/mcp)."""
     import uvicorn
 
+    from recpilot.llm.spec import is_embedded
     from recpilot.server import create_app, settings_from_env
 
     settings = settings_from_env(
@@ -46,7 +47,7 @@ def serve(
         port=port,
         dataset=dataset,
         llm=llm,
-        workers=workers or (1 if llm.partition(":")[0] == "local" else 2),
+        workers=workers or (1 if is_embedded(llm) else 2),
         queue_size=queue_size,
         allow_anonymous=allow_anonymous or None,
         memory_url=memory_url,

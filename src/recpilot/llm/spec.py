@@ -47,6 +47,11 @@ def _env(primary: str, fallback: str, environ: Mapping[str, str]) -> str | None:
     return environ.get(primary) or environ.get(fallback) or None
 
 
+def is_embedded(spec: str) -> bool:
+    """Whether ``spec`` names the embedded llama.cpp backend (one call at a time)."""
+    return spec.strip().partition(":")[0].lower() == "local"
+
+
 def resolve_llm(
     spec: str, *, timeout_s: float = 60.0, environ: Mapping[str, str] | None = None
 ) -> LLM | None:
