@@ -64,6 +64,15 @@ class TurnRecord(BaseModel):
     notes: list[str] = Field(default_factory=list)  # relaxations, unresolved names, repairs
     degraded: bool = False
     degraded_reasons: list[str] = Field(default_factory=list)
+    # Parts of the message that could not be grounded in the catalog (no constraint, title or
+    # topic was read from them). Non-empty means the reply says so.
+    not_understood: list[str] = Field(default_factory=list)
+    # "answer": the items answer the request; "fallback": nothing was read from the request and
+    # the items are popular picks offered instead (the reply says so); "none": no items.
+    answer_kind: str = "answer"
+    # Who decided each constraint of the request: "include genres=Comedy" -> "rules" | "llm" |
+    # "validator" | "memory".
+    decided_by: dict[str, str] = Field(default_factory=dict)
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     @property
@@ -81,6 +90,9 @@ class TurnRecord(BaseModel):
             "timings_ms": self.timings_ms,
             "steps": [step.model_dump() for step in self.steps],
             "notes": self.notes,
+            "not_understood": self.not_understood,
+            "answer_kind": self.answer_kind,
+            "decided_by": self.decided_by,
             "tokens": {
                 "prompt": sum(c.prompt_tokens for c in self.llm),
                 "completion": sum(c.completion_tokens for c in self.llm),
