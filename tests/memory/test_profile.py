@@ -55,13 +55,13 @@ def test_dislike_moves_item_between_lists() -> None:
 
 
 def test_stated_exclusion_is_kept_and_lifted_by_asking_again() -> None:
-    p = apply_turn(UserProfile(user_id="u"), "no horror please", excluded=["Horror"])
-    assert p.excluded_genres == ["Horror"]
+    p = apply_turn(UserProfile(user_id="u"), "no horror please", excluded={"genres": ["Horror"]})
+    assert p.exclusions == {"genres": ["Horror"]}
     assert "never wants Horror" in p.summary()
-    apply_turn(p, "ok, a comedy", excluded=[])
-    assert p.excluded_genres == ["Horror"]  # not stated again, still remembered
-    apply_turn(p, "actually some horror tonight", included=["Horror"])
-    assert p.excluded_genres == []
+    apply_turn(p, "ok, a comedy", excluded={})
+    assert p.exclusions == {"genres": ["Horror"]}  # not stated again, still remembered
+    apply_turn(p, "actually some horror tonight", included={"genres": ["Horror"]})
+    assert p.exclusions == {}
     assert p.turns == 3
 
 
@@ -90,7 +90,7 @@ def _turn(message: str, plan: list[dict[str, object]] | None = None) -> TurnReco
 
 
 def test_long_dialogue_is_cut_and_summary_keeps_constraints() -> None:
-    s = Session(user_id="u", excluded_genres=["Horror"])
+    s = Session(user_id="u", excluded={"genres": ["Horror"]})
     s.turns.append(
         _turn(
             "no horror, after 1990",

@@ -36,7 +36,7 @@ def test_genre_disliked_in_session_one_is_remembered_in_session_two(mem: MemoryA
     assert second.items and all(
         "Horror" not in g for g in _genres(mem, [i.item_id for i in second.items])
     )
-    assert mem.store.load_session(s2, "alice").excluded_genres == ["Horror"]  # type: ignore[union-attr]
+    assert mem.store.load_session(s2, "alice").excluded == {"genres": ["Horror"]}  # type: ignore[union-attr]
     proactive = mem.recommend("alice", 10)
     assert all("Horror" not in g for g in _genres(mem, [i.item_id for i in proactive.items]))
     # Without memory the same request does show horror (so the test could fail).
@@ -48,7 +48,7 @@ def test_asking_for_the_genre_again_lifts_the_constraint(mem: MemoryAgent) -> No
     mem.turn("alice", "no horror")
     _, _, record = mem.turn("alice", "ok, horror movies now")
     assert all("Horror" in g for g in _genres(mem, [i.item_id for i in record.items]))
-    assert mem.store.profile("alice").excluded_genres == []
+    assert mem.store.profile("alice").exclusions == {}
 
 
 def test_sessions_continue_and_belong_to_their_user(mem: MemoryAgent) -> None:

@@ -25,7 +25,7 @@ def _turn(message: str, item: str = "i1") -> TurnRecord:
 
 
 def _fill(store: MemoryStore, user: str) -> str:
-    session = Session(user_id=user, history=["i9"], liked=["i2"], excluded_genres=["Horror"])
+    session = Session(user_id=user, history=["i9"], liked=["i2"], excluded={"genres": ["Horror"]})
     store.save_session(session)
     turn_id = store.record_turn(session.session_id, user, _turn(f"hello from {user}"))
     store.add_feedback(user, "i3", "dislike", session.session_id)
@@ -49,7 +49,7 @@ def _fill(store: MemoryStore, user: str) -> str:
 
 
 def test_session_round_trip_with_turns(store: MemoryStore) -> None:
-    session = Session(user_id="alice", history=["a", "b"], liked=["c"], excluded_genres=["Horror"])
+    session = Session(user_id="alice", history=["a", "b"], liked=["c"], excluded={"genres": ["Horror"]})
     session.summary = "Stated earlier: no Horror."
     store.save_session(session)
     for k in range(3):
@@ -60,7 +60,7 @@ def test_session_round_trip_with_turns(store: MemoryStore) -> None:
     loaded = store.load_session(session.session_id, "alice")
     assert loaded is not None
     assert loaded.history == ["a", "b"] and loaded.liked == ["c"]
-    assert loaded.excluded_genres == ["Horror"]
+    assert loaded.excluded == {"genres": ["Horror"]}
     assert loaded.summary == "Stated earlier: no Horror."
     assert [t.message for t in loaded.turns] == ["message 0", "message 1", "message 2"]
     assert loaded.shown == ["i1"]
@@ -96,7 +96,7 @@ def test_transaction_rolls_back_everything(store: MemoryStore) -> None:
 
 def test_profile_and_feedback_round_trip(store: MemoryStore) -> None:
     profile = UserProfile(user_id="dan", liked=["i1"], attribute_weights={"genres=Comedy": 0.3})
-    profile.expectations.append(Expectation(kind="exclude_genre", value="Horror"))
+    profile.expectations.append(Expectation(kind="exclude", attribute="genres", value="Horror"))
     store.save_profile(profile)
     assert store.profile("dan") == profile
     assert store.profile("nobody").is_new
@@ -116,7 +116,7 @@ def test_export_has_every_table_and_delete_leaves_nothing(store: MemoryStore) ->
     exported = store.export_user("erin")
     for table in TABLES:
         assert exported[table], f"export misses {table}"
-    assert exported["sessions"][0]["state"]["excluded_genres"] == ["Horror"]
+    assert exported["sessions"][0]["state"]["excluded"] == {"genres": ["Horror"]}
     assert exported["messages"][0]["content"] in ("hello from erin", "reply to hello from erin")
     assert all(r["user_id"] == "erin" for t in TABLES for r in exported[t])
 

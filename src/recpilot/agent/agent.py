@@ -100,11 +100,13 @@ class Agent:
             session.like(item_id)
         for item_id in req.disliked:
             session.dislike(item_id)
-        session.exclude_genres(req.exclude)
+        genre_attr = self.vocab.genre_attribute
+        if req.exclude:
+            session.exclude({genre_attr: req.exclude})
         rules_plan = plan_from_request(
             req,
             self.resolver.titles,
-            excluded_genres=session.excluded_genres,
+            excluded_genres=session.excluded.get(genre_attr, []),
             genre_attribute=self.vocab.genre_attribute,
             year_attribute=self.vocab.year_attribute,
             has_history=bool(session.history or session.liked),
@@ -187,7 +189,11 @@ class Agent:
         if self.planner is None:
             return PlanOutcome(plan=rules_plan, source="rules")
         return self.planner.plan(
-            message, self._context_text(session), req, rules_plan, session.excluded_genres
+            message,
+            self._context_text(session),
+            req,
+            rules_plan,
+            session.excluded.get(self.vocab.genre_attribute, []),
         )
 
     def _context(self, session: Session) -> ToolContext:
@@ -235,8 +241,9 @@ class Agent:
             parts.append(
                 "Liked: " + "; ".join(titles[i] for i in session.liked if i in titles) + "."
             )
-        if session.excluded_genres:
-            parts.append("Ruled out: " + ", ".join(session.excluded_genres) + ".")
+        if session.excluded:
+            ruled_out = [f"{a} {v}" for a, values in session.excluded.items() for v in values]
+            parts.append("Ruled out: " + ", ".join(ruled_out) + ".")
         parts += [text for text in (session.summary, session.memory_context) if text]
         return ("[" + " ".join(parts) + "]\n") if parts else ""
 

@@ -24,7 +24,10 @@ class Session:
     shown: list[str] = field(default_factory=list)  # the last turn's items, in order
     liked: list[str] = field(default_factory=list)
     disliked: list[str] = field(default_factory=list)
-    excluded_genres: list[str] = field(default_factory=list)  # "no horror", kept for the session
+    # Values ruled out for the rest of the session ("no horror"): attribute -> values.
+    excluded: dict[str, list[str]] = field(default_factory=dict)
+    # Standing numeric limits ("nothing over $20"): attribute -> (min, max), None = open.
+    limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     # Filled by recpilot.memory before a turn (both go into the planner's context):
     summary: str = ""  # earlier turns of this session, summarised when the dialogue is cut
     memory_context: str = ""  # the user's profile summary and retrieved relevant memories
@@ -46,8 +49,19 @@ class Session:
         if item_id in self.liked:
             self.liked.remove(item_id)
 
-    def exclude_genres(self, genres: list[str]) -> None:
-        self.excluded_genres.extend(g for g in genres if g not in self.excluded_genres)
+    def exclude(self, exclusions: dict[str, list[str]]) -> None:
+        for attribute, values in exclusions.items():
+            have = self.excluded.setdefault(attribute, [])
+            have.extend(v for v in values if v not in have)
+
+    def lift(self, inclusions: dict[str, list[str]]) -> None:
+        """Asking for a value again lifts an earlier exclusion of it."""
+        for attribute, values in inclusions.items():
+            kept = [v for v in self.excluded.get(attribute, []) if v not in values]
+            if kept:
+                self.excluded[attribute] = kept
+            else:
+                self.excluded.pop(attribute, None)
 
     def transcript(self, last: int = 3) -> list[tuple[str, str]]:
         """The last few (user message, reply) pairs."""

@@ -28,8 +28,8 @@ def bound_dialogue(
             if phrase not in constraints:
                 constraints.append(phrase)
         asked.append(turn.message.strip().replace(";", ",")[:120])
-    for genre in session.excluded_genres:
-        phrase = f"no {genre}"
+    for value in (v for values in session.excluded.values() for v in values):
+        phrase = f"no {value}"
         if phrase not in constraints:
             constraints.append(phrase)
     log_text = "; ".join(asked)

@@ -129,7 +129,7 @@ def _with_new_items(
         exclude=[*profile.rejected, *session.history, *shown],
         min_similarity=mem.settings.cold_start_similarity,
     )
-    excluded = set(session.excluded_genres)
+    excluded = set(session.excluded.get(mem.agent.vocab.genre_attribute, []))
     slots = max(1, n // 5)
     new = []
     attrs = _attrs(mem, [m.item_id for m in matches[: slots * 4]])

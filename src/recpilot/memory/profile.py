@@ -15,10 +15,10 @@ import math
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 FEEDBACK_SIGNAL: dict[str, float] = {
     "like": 1.0,
@@ -43,10 +43,20 @@ class ItemFacts(BaseModel):
 
 
 class Expectation(BaseModel):
-    """A stated constraint or wish: ``exclude_genre`` is applied as a hard filter."""
+    """A stated constraint or wish over the catalog's own attributes: ``exclude`` (a value of
+    ``attribute`` the user never wants) is applied as a hard filter; ``note`` is free text."""
 
-    kind: Literal["exclude_genre", "note"]
+    kind: Literal["exclude", "note"]
     value: str
+    attribute: str | None = None  # for "exclude": which attribute the value belongs to
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Profiles stored before exclusions were catalog-generic said ``exclude_genre``."""
+        if isinstance(data, dict) and data.get("kind") == "exclude_genre":
+            return {**data, "kind": "exclude", "attribute": data.get("attribute") or "genres"}
+        return data
     stated: str = ""  # the message it came from
     at: float = Field(default_factory=time.time)
 
@@ -78,8 +88,13 @@ class UserProfile(BaseModel):
         return not (self.liked or self.consumed or self.attribute_weights or self.expectations)
 
     @property
-    def excluded_genres(self) -> list[str]:
-        return [e.value for e in self.expectations if e.kind == "exclude_genre"]
+    def exclusions(self) -> dict[str, list[str]]:
+        """Stated exclusions, attribute -> values."""
+        out: dict[str, list[str]] = {}
+        for e in self.expectations:
+            if e.kind == "exclude" and e.attribute:
+                out.setdefault(e.attribute, []).append(e.value)
+        return out
 
     @property
     def rejected(self) -> list[str]:
@@ -100,8 +115,8 @@ class UserProfile(BaseModel):
             parts.append("favourite genres " + ", ".join(self.traits.favourite_genres))
         if self.traits.favourite_eras:
             parts.append("favourite eras " + ", ".join(self.traits.favourite_eras))
-        if self.excluded_genres:
-            parts.append("never wants " + ", ".join(self.excluded_genres))
+        if never := [v for values in self.exclusions.values() for v in values]:
+            parts.append("never wants " + ", ".join(never))
         notes = [e.value for e in self.expectations if e.kind == "note"]
         if notes:
             parts.append("said: " + "; ".join(notes[-3:]))
@@ -199,8 +214,8 @@ def apply_turn(
     *,
     liked: Sequence[ItemFacts] = (),
     disliked: Sequence[ItemFacts] = (),
-    excluded: Sequence[str] = (),
-    included: Sequence[str] = (),
+    excluded: Mapping[str, Sequence[str]] | None = None,
+    included: Mapping[str, Sequence[str]] | None = None,
     notes: Sequence[str] = (),
 ) -> UserProfile:
     """Fold what one turn revealed: items liked/disliked in the message, genres ruled out
@@ -210,17 +225,21 @@ def apply_turn(
         apply_feedback(profile, item, "like")
     for item in disliked:
         apply_feedback(profile, item, "dislike")
-    lifted = set(included)
+    lifted = {(a, v) for a, values in (included or {}).items() for v in values}
     profile.expectations = [
-        e for e in profile.expectations if not (e.kind == "exclude_genre" and e.value in lifted)
+        e
+        for e in profile.expectations
+        if not (e.kind == "exclude" and (e.attribute, e.value) in lifted)
     ]
-    have = set(profile.excluded_genres)
-    for genre in excluded:
-        if genre not in have and genre not in lifted:
+    have = {(a, v) for a, values in profile.exclusions.items() for v in values}
+    for attribute, values in (excluded or {}).items():
+        for value in values:
+            if (attribute, value) in have or (attribute, value) in lifted:
+                continue
             profile.expectations.append(
-                Expectation(kind="exclude_genre", value=genre, stated=message[:200])
+                Expectation(kind="exclude", attribute=attribute, value=value, stated=message[:200])
             )
-            decay_step(profile.attribute_weights, {f"genres={genre}": -1.0}, LEARNING_RATE)
+            decay_step(profile.attribute_weights, {f"{attribute}={value}": -1.0}, LEARNING_RATE)
     stated = {e.value for e in profile.expectations if e.kind == "note"}
     for note in notes:
         if note not in stated:
@@ -242,7 +261,7 @@ def _refresh_favourites(profile: UserProfile, top: int = 3) -> None:
         return [k for k, _ in pairs[:top]]
 
     profile.traits.favourite_genres = [
-        g for g in best("genres=") if g not in profile.excluded_genres
+        g for g in best("genres=") if g not in profile.exclusions.get("genres", [])
     ]
     profile.traits.favourite_eras = best("era=")
 

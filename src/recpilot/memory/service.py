@@ -138,7 +138,7 @@ class MemoryAgent:
         for item_id in rejected:
             if item_id not in session.disliked and item_id not in session.liked:
                 session.disliked.append(item_id)
-        session.exclude_genres(profile.excluded_genres)
+        session.exclude(profile.exclusions)
 
     def _memory_context(self, session: Session, profile: UserProfile | None, message: str) -> str:
         parts = []
@@ -167,13 +167,18 @@ class MemoryAgent:
         bound_dialogue(session, max_turns=self.settings.max_turns)
         session.memory_context = self._memory_context(session, profile, message)
         before_liked, before_disliked = set(session.liked), set(session.disliked)
-        before_excluded, previous_shown = set(session.excluded_genres), list(session.shown)
+        before_excluded = {a: list(v) for a, v in session.excluded.items()}
+        previous_shown = list(session.shown)
         record = self.agent.turn(session, message)
-        included = self._included_genres(record)
-        session.excluded_genres = [g for g in session.excluded_genres if g not in included]
+        included = self._included(record)
+        session.lift(included)
         liked = [i for i in session.liked if i not in before_liked]
         disliked = [i for i in session.disliked if i not in before_disliked]
-        excluded = [g for g in session.excluded_genres if g not in before_excluded]
+        excluded = {
+            a: new
+            for a, values in session.excluded.items()
+            if (new := [v for v in values if v not in before_excluded.get(a, [])])
+        }
         with self.store.transaction():
             turn_id = self.store.record_turn(session.session_id, user_id, record)
             self.store.save_session(session)
@@ -198,12 +203,13 @@ class MemoryAgent:
         record.timings_ms["memory"] = round(wall - record.timings_ms.get("total", 0.0), 3)
         return session.session_id, turn_id, record
 
-    def _included_genres(self, record: TurnRecord) -> list[str]:
-        attr = self.agent.vocab.genre_attribute
-        out: list[str] = []
+    def _included(self, record: TurnRecord) -> dict[str, list[str]]:
+        """Values the turn asked for (attribute -> values): they lift earlier exclusions."""
+        out: dict[str, list[str]] = {}
         for step in record.plan:
             if step.get("tool") == "search_catalog":
-                out += [g for g in (step.get("args", {}).get("include") or {}).get(attr, [])]
+                for attr, values in (step.get("args", {}).get("include") or {}).items():
+                    out.setdefault(attr, []).extend(values)
         return out
 
     def _remember_turn(self, session: Session, record: TurnRecord) -> None:

@@ -197,7 +197,7 @@ class MemoryStore:
             "shown": session.shown,
             "liked": session.liked,
             "disliked": session.disliked,
-            "excluded_genres": session.excluded_genres,
+            "excluded": session.excluded,
             "summary": session.summary,
             "window": len(session.turns),
         }
@@ -239,7 +239,7 @@ class MemoryStore:
             shown=list(state.get("shown", [])),
             liked=list(state.get("liked", [])),
             disliked=list(state.get("disliked", [])),
-            excluded_genres=list(state.get("excluded_genres", [])),
+            excluded=_exclusions(state),
             summary=str(state.get("summary", "")),
         )
 
@@ -499,6 +499,15 @@ class MemoryStore:
             pages = self._rows("PRAGMA page_count")[0][0]
             return int(pages) * int(self._rows("PRAGMA page_size")[0][0])
         return int(self._rows("SELECT pg_database_size(current_database())")[0][0])
+
+
+def _exclusions(state: dict[str, Any]) -> dict[str, list[str]]:
+    """A stored session's exclusions (sessions stored before they were catalog-generic kept
+    ``excluded_genres``)."""
+    if "excluded" in state:
+        return {str(a): [str(v) for v in values] for a, values in state["excluded"].items()}
+    old = [str(v) for v in state.get("excluded_genres", [])]
+    return {"genres": old} if old else {}
 
 
 def _redact(url: str) -> str:
