@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from recpilot.agent.agent import Agent
+from recpilot.agent.agent import Agent, AgentSettings
 from recpilot.agent.build import new_session
 from recpilot.agent.demos import DemoSelector, load_bank
 from recpilot.agent.planner import LLMPlanner, PlannerSettings
@@ -63,8 +63,12 @@ def agent(mini_catalog: Catalog, suite: ModelSuite) -> Agent:
     return Agent(mini_catalog, suite)
 
 
-def llm_agent(catalog: Catalog, suite: ModelSuite, llm: LLM, *, validate: bool = True) -> Agent:
-    agent = Agent(catalog, suite, llm=llm)
+def llm_agent(
+    catalog: Catalog, suite: ModelSuite, llm: LLM, *, validate: bool = True, route: bool = False
+) -> Agent:
+    """An agent whose planner is ``llm``; without ``route`` every message goes to the LLM
+    (so scripted plans are consumed in order)."""
+    agent = Agent(catalog, suite, llm=llm, settings=AgentSettings(route=route))
     selector = DemoSelector(load_bank(), HashingEmbedder(), k=2)
     agent.planner = LLMPlanner(
         llm, agent.tools, catalog, agent.resolver, selector, PlannerSettings(validate=validate)

@@ -1,53 +1,112 @@
-"""amend_plan: the validator writes the analysed hard constraints into an LLM plan."""
+"""The LLM reads, facts check: an LLM plan is read back, merged with the rules reading by
+evidence and the merged request written into the plan."""
 
 from __future__ import annotations
 
 from recpilot.agent.analysis import Request
-from recpilot.agent.plan import Plan, ToolCall
-from recpilot.agent.validate import amend_plan
+from recpilot.agent.plan import Plan, ToolCall, parse_plan
+from recpilot.agent.validate import amend_plan, merge, reading_of
+from recpilot.tools.registry import default_tools
+from recpilot.tools.resolve import TitleResolver
+
+RESOLVER = TitleResolver({"1": "Fargo (1996)", "2": "Heat (1995)"})
 
 
 def plan(*steps: tuple[str, dict]) -> Plan:  # type: ignore[type-arg]
     return Plan(steps=[ToolCall(tool=t, args=a) for t, a in steps])
 
 
-def test_missing_search_is_inserted_first_and_the_rest_is_kept() -> None:
-    llm_plan = plan(("retrieve_similar", {"titles": ["Fargo"]}), ("finalize", {"n": 5}))
-    req = Request(include=["Comedy"], exclude=["Horror"], year_min=1990, like=["1"], n=3)
-    amended, changes = amend_plan(llm_plan, req, session_excluded=["War", "Comedy"])
-    assert [s.tool for s in amended.steps] == ["search_catalog", "retrieve_similar", "finalize"]
+def llm_reading(p: Plan) -> Request:
+    steps, errors = parse_plan(p, default_tools())
+    assert not errors
+    return reading_of(steps, RESOLVER)
+
+
+def test_an_llm_constraint_the_rules_cannot_see_survives() -> None:
+    # "Something I can watch with my six-year-old": no rule reads it, the LLM does.
+    rules = Request(unexplained=["six-year-old"])
+    llm = llm_reading(
+        plan(("search_catalog", {"include": {"genres": ["Children's"]}}), ("finalize", {"n": 5}))
+    )
+    merged, sources = merge(rules, llm, {})
+    assert merged.include == {"genres": ["Children's"]}
+    assert sources == {"include genres=Children's": "llm"}
+    assert merged.unexplained == []  # the LLM read what the rules could not
+    amended, changes = amend_plan(
+        plan(("search_catalog", {"include": {"genres": ["Children's"]}}), ("finalize", {"n": 5})),
+        merged,
+        RESOLVER,
+    )
+    assert changes == [] and amended.steps[0].args["include"] == {"genres": ["Children's"]}
+
+
+def test_a_literal_negation_beats_an_llm_inclusion() -> None:
+    rules = Request(exclude={"genres": ["Horror"]}, include={"genres": ["Comedy"]})
+    llm = llm_reading(plan(("search_catalog", {"include": {"genres": ["Horror", "Comedy"]}})))
+    merged, sources = merge(rules, llm, {"exclude genres=Horror": "rules"})
+    assert merged.include == {"genres": ["Comedy"]}
+    assert merged.exclude == {"genres": ["Horror"]}
+    assert sources["exclude genres=Horror"] == "rules"
+
+
+def test_literal_numbers_win_and_llm_only_ranges_stay() -> None:
+    rules = Request(ranges={"year": (1990.0, None)})
+    llm = llm_reading(
+        plan(
+            (
+                "search_catalog",
+                {"ranges": {"year": {"min": 1980, "max": None}, "price": {"max": 20}}},
+            )
+        )
+    )
+    merged, sources = merge(rules, llm, {"range year": "rules"})
+    assert merged.ranges == {"year": (1990.0, None), "price": (None, 20.0)}
+    assert sources == {"range year": "rules", "range price": "llm"}
+
+
+def test_an_llm_that_adds_nothing_leaves_the_request_not_understood() -> None:
+    rules = Request(unexplained=["blorp"])
+    merged, _ = merge(rules, llm_reading(plan(("rank", {"mode": "popular"}))), {})
+    assert merged.unexplained == ["blorp"]
+
+
+def test_missing_search_and_seed_are_inserted_and_the_rest_is_kept() -> None:
+    llm_plan = plan(("rank", {"mode": "similar"}), ("finalize", {"n": 5}))
+    req = Request(
+        include={"genres": ["Comedy"]},
+        exclude={"genres": ["Horror"]},
+        ranges={"year": (1990, None)},
+        like=["1"],
+        n=3,
+    )
+    amended, changes = amend_plan(llm_plan, req, RESOLVER)
+    assert [s.tool for s in amended.steps] == [
+        "search_catalog",
+        "retrieve_similar",
+        "rank",
+        "finalize",
+    ]
     search = amended.steps[0].args
-    assert search["include"] == {"genres": ["Comedy"]} and search["match"] == "all"
-    # session exclusions join the message's, but never one the message asks for
-    assert search["exclude"] == {"genres": ["Horror", "War"]}
-    assert search["ranges"] == {"year": {"min": 1990, "max": None}}
-    assert amended.steps[1].args == {"titles": ["Fargo"]}
-    assert amended.steps[2].args == {"n": 3}
+    assert search == {
+        "include": {"genres": ["Comedy"]},
+        "exclude": {"genres": ["Horror"]},
+        "ranges": {"year": {"min": 1990, "max": None}},
+    }
+    assert amended.steps[1].args == {"titles": ["Fargo (1996)"]}
+    assert amended.steps[3].args == {"n": 3}
     assert changes[0] == "added search_catalog" and "finalize n = 3" in changes
     assert llm_plan.steps[-1].args == {"n": 5}  # the input plan is not changed
 
 
-def test_unasked_genres_and_ranges_are_removed_but_other_conditions_stay() -> None:
+def test_later_searches_lose_their_conditions_to_the_first() -> None:
     llm_plan = plan(
-        (
-            "search_catalog",
-            {
-                "include": {"genres": ["Drama", "Crime"]},
-                "exclude": {"genres": ["Horror"]},
-                "ranges": {"year": {"min": 1980, "max": 1989}, "rating": {"min": 4}},
-            },
-        ),
+        ("search_catalog", {"include": {"genres": ["Crime"]}}),
         ("search_catalog", {"include": {"genres": ["Crime"]}, "ranges": {"year": {"min": 1985}}}),
         ("finalize", {"n": 5}),
     )
-    amended, changes = amend_plan(llm_plan, Request(include=["Crime"]))
-    first, second = amended.steps[0].args, amended.steps[1].args
-    assert first["include"] == {"genres": ["Crime"]}
-    assert first["exclude"] == {"genres": ["Horror"]}  # extra exclusions are never dropped
-    assert first["ranges"] == {"rating": {"min": 4}}
-    assert second["include"] == {} and second["ranges"] == {}
-    assert "removed a year range" in changes
-    assert amended.steps[2].args == {"n": 5}  # no count asked: the plan's own stays
+    amended, _ = amend_plan(llm_plan, Request(include={"genres": ["Crime"]}), RESOLVER)
+    assert [s.tool for s in amended.steps] == ["search_catalog", "finalize"]
+    assert amended.steps[0].args == {"include": {"genres": ["Crime"]}}
 
 
 def test_a_plan_that_already_agrees_is_unchanged() -> None:
@@ -58,10 +117,10 @@ def test_a_plan_that_already_agrees_is_unchanged() -> None:
         ),
         ("finalize", {"n": 2}),
     )
-    req = Request(include=["Horror"], year_min=1980, year_max=1989, n=2)
-    assert amend_plan(llm_plan, req)[1] == []
+    req = Request(include={"genres": ["Horror"]}, ranges={"year": (1980, 1989)}, n=2)
+    assert amend_plan(llm_plan, req, RESOLVER)[1] == []
 
 
 def test_lookups_are_left_to_the_llm() -> None:
     llm_plan = plan(("rank", {"mode": "popular"}))
-    assert amend_plan(llm_plan, Request(lookup=["1"], n=2)) == (llm_plan, [])
+    assert amend_plan(llm_plan, Request(lookup=["1"], n=2), RESOLVER) == (llm_plan, [])

@@ -29,7 +29,7 @@ def read(agent: Agent, text: str, shown: list[str] | None = None) -> Request:
 )
 def test_year_phrases(agent: Agent, text: str, low: int | None, high: int | None) -> None:
     req = read(agent, text)
-    assert (req.year_min, req.year_max) == (low, high)
+    assert req.ranges["year"] == (low, high)
 
 
 @pytest.mark.parametrize(
@@ -48,8 +48,8 @@ def test_genres_and_negation(
     agent: Agent, text: str, include: list[str], exclude: list[str]
 ) -> None:
     req = read(agent, text)
-    assert sorted(req.include) == sorted(include)
-    assert sorted(req.exclude) == sorted(exclude)
+    assert sorted(req.include.get("genres", [])) == sorted(include)
+    assert sorted(req.exclude.get("genres", [])) == sorted(exclude)
 
 
 @pytest.mark.parametrize(
@@ -68,13 +68,13 @@ def test_counts(agent: Agent, text: str, n: int | None) -> None:
 
 def test_either_genre_means_any(agent: Agent) -> None:
     req = read(agent, "a comedy or a horror film")
-    assert sorted(req.include) == ["Comedy", "Horror"] and req.match == "any"
+    assert sorted(req.include["genres"]) == ["Comedy", "Horror"] and req.match == "any"
 
 
 def test_like_titles_resolve_to_catalog_ids(agent: Agent) -> None:
     req = read(agent, "something like Blade Runner or Alien, but funnier")
     assert req.like == ["32", "22"]
-    assert req.include == ["Comedy"]
+    assert req.include == {"genres": ["Comedy"]}
     # "Godfather, The" is found from the natural word order.
     assert read(agent, "movies similar to The Godfather").like == ["6"]
     assert read(agent, "like Fargo, Pulp Fiction and Reservoir Dogs").like == ["1", "3", "4"]
@@ -89,7 +89,7 @@ def test_misspelt_title_resolves_but_unknown_is_reported(agent: Agent) -> None:
 def test_a_genre_word_is_not_taken_for_a_title(agent: Agent) -> None:
     # "heat" is a title, but after "no" the word "horror" is a genre, not a title.
     req = read(agent, "action films but no horror")
-    assert req.unwanted == [] and req.exclude == ["Horror"]
+    assert req.unwanted == [] and req.exclude == {"genres": ["Horror"]}
 
 
 def test_ordinal_refers_to_previous_results(agent: Agent) -> None:

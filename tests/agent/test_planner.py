@@ -65,7 +65,15 @@ def test_dropped_constraint_is_written_in_without_another_call(
     # The year range and the count come from the message analysis; no repair call is needed.
     assert [c.purpose for c in turn.llm] == ["plan", "reply"]
     assert turn.plan_source == "llm+amended"
-    assert turn.plan_amendments == ["year range = 1980..1989", "finalize n = 2"]
+    assert turn.plan_amendments == [
+        "ranges = {'year': {'min': 1980, 'max': 1989}}",
+        "finalize n = 2",
+    ]
+    assert turn.decided_by == {
+        "include genres=Horror": "rules+llm",
+        "range year": "rules",
+        "mode": "llm",
+    }
     assert turn.plan[0]["args"]["ranges"] == {"year": {"min": 1980, "max": 1989}}
     assert turn.plan[1] == {"tool": "rank", "args": {"mode": "popular"}}  # the LLM's choice kept
     assert sorted(i.item_id for i in turn.items) == ["21", "24"]
@@ -74,25 +82,25 @@ def test_dropped_constraint_is_written_in_without_another_call(
 def test_repair_round_gets_only_what_the_validator_could_not_fix(
     mini_catalog: Catalog, suite: ModelSuite
 ) -> None:
-    wrong_genre_and_title = json.dumps(
+    no_years_and_a_wrong_title = json.dumps(
         {
             "steps": [
-                {"tool": "search_catalog", "args": {"include": {"genres": ["Comedy"]}}},
+                {"tool": "search_catalog", "args": {"include": {"genres": ["Horror"]}}},
                 {"tool": "retrieve_similar", "args": {"titles": ["Alien 7: Resurrection"]}},
                 {"tool": "finalize", "args": {"n": 2}},
             ]
         }
     )
-    llm = ScriptedLLM(wrong_genre_and_title, SCARY_80S, "Two scary films.")
+    llm = ScriptedLLM(no_years_and_a_wrong_title, SCARY_80S, "Two scary films.")
     agent = llm_agent(mini_catalog, suite, llm)
     turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
     assert [c.purpose for c in turn.llm] == ["plan", "repair", "reply"]
     repair = llm.requests[1].messages
     problems = repair[-1].content
     assert "no catalog title matches 'Alien 7: Resurrection'" in problems
-    assert "Horror" not in problems and "year" not in problems  # already written in
+    assert "year" not in problems  # already written in
     amended = json.loads(repair[-2].content)  # the plan shown back is the amended one
-    assert amended["steps"][0]["args"]["include"] == {"genres": ["Horror"]}
+    assert amended["steps"][0]["args"]["ranges"] == {"year": {"min": 1980, "max": 1989}}
     assert turn.plan_source == "llm+repair"
     assert sorted(i.item_id for i in turn.items) == ["21", "24"]
 

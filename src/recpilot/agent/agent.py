@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from recpilot.agent.analysis import Request, Vocabulary, analyze
 from recpilot.agent.executor import execute
+from recpilot.agent.lexicon import Lexicon
 from recpilot.agent.plan import Plan, parse_plan
 from recpilot.agent.planner import LLMPlanner, PlanOutcome
 from recpilot.agent.react import ReactLoop, ReactRun, dump
@@ -28,6 +29,7 @@ from recpilot.agent.respond import (
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
 from recpilot.agent.trace import LLMCall, TurnRecord
+from recpilot.catalog.profile import build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable
 from recpilot.llm.base import LLM, LLMRequest, Message
@@ -45,6 +47,8 @@ MAX_MESSAGE_CHARS = 2000
 @dataclass
 class AgentSettings:
     llm_reply: bool = True  # write the reply with the LLM (else the template)
+    # Skip the LLM when the rules reading explains every word of the message.
+    route: bool = True
 
 
 class Agent:
@@ -75,19 +79,16 @@ class Agent:
         titles = catalog.titles()
         popularity = {i: float(models.popularity[k]) for k, i in enumerate(models.item_ids)}
         self.resolver = TitleResolver(titles, popularity=popularity)
-        genre_attr = _genre_attribute(catalog)
-        self.vocab = Vocabulary(
-            genres=catalog.categorical_values(genre_attr) if genre_attr else [],
-            resolver=self.resolver,
-            genre_attribute=genre_attr or "genres",
-            year_attribute="year" if catalog.attribute("year") else None,
-        )
+        self.profile = build_profile(catalog)
+        lexicon = Lexicon.load(catalog.path.with_suffix(".lexicon.json"))
+        self.vocab = Vocabulary.build(self.profile, self.resolver, lexicon)
 
     @property
     def brain(self) -> str:
         return "rules" if self.llm is None else self.llm.name
 
     def turn(self, session: Session, message: str) -> TurnRecord:
+        """One whole turn: read, route, plan, execute, reply."""
         started = time.perf_counter()
         record = TurnRecord(message=message, brain=self.brain)
         if len(message) > MAX_MESSAGE_CHARS:
@@ -100,30 +101,27 @@ class Agent:
             session.like(item_id)
         for item_id in req.disliked:
             session.dislike(item_id)
-        genre_attr = self.vocab.genre_attribute
-        if req.exclude:
-            session.exclude({genre_attr: req.exclude})
+        session.lift(req.include)
+        decided_by = {key: "rules" for key in constraint_keys(req)}
+        req = with_standing(req, session, decided_by)
         rules_plan = plan_from_request(
-            req,
-            self.resolver.titles,
-            excluded_genres=session.excluded.get(genre_attr, []),
-            genre_attribute=self.vocab.genre_attribute,
-            year_attribute=self.vocab.year_attribute,
-            has_history=bool(session.history or session.liked),
+            req, self.resolver.titles, has_history=bool(session.history or session.liked)
         )
         t_plan = time.perf_counter()
         marks: dict[str, float] = {}
         ran = self._react(message, session, record)
         if ran is None:
-            ran = self._plan_and_execute(message, req, rules_plan, session, record, marks)
+            ran = self._plan_and_execute(
+                message, req, rules_plan, decided_by, session, record, marks
+            )
         ctx, notes = ran
         t_tools = marks.get("tools", t_plan)  # ReAct interleaves planning and tools
         items = build_items(ctx)
         record.items = items
-        record.notes.extend(
-            self._name_notes({r.query for r in ctx.unresolved} | set(req.unresolved))
-        )
+        unresolved = {r.query for r in ctx.unresolved} | set(req.unresolved)
+        record.notes.extend(self._name_notes(unresolved))
         record.notes.extend(notes)
+        self._flag_failed_steps(record)
         t_reply = time.perf_counter()
         used = {s.tool for s in record.steps}
         lookup = "lookup_items" in used and used <= {"lookup_items", "finalize"}
@@ -145,26 +143,51 @@ class Agent:
         message: str,
         req: Request,
         rules_plan: Plan,
+        decided_by: dict[str, str],
         session: Session,
         record: TurnRecord,
         marks: dict[str, float],
     ) -> tuple[ToolContext, list[str]]:
         """Plan-first: plan (LLM or rules), then run the plan over a fresh bus."""
-        outcome = (
-            PlanOutcome(plan=rules_plan, source="rules-fallback")
-            if self.react is not None  # the ReAct loop failed: no second LLM attempt
-            else self._plan(message, req, rules_plan, session)
-        )
+        outcome = self._plan(message, req, rules_plan, decided_by, session)
         record.llm.extend(outcome.calls)
         record.notes.extend(outcome.notes)
         record.degraded_reasons.extend(outcome.degraded_reasons)
-        record.plan = [step.model_dump() for step in outcome.plan.steps]
         record.plan_source = outcome.source
         record.plan_amendments = outcome.amendments
-        steps, _ = parse_plan(outcome.plan, self.tools)
+        reading = outcome.reading
+        record.decided_by = outcome.decided_by
+        # What the user rules out (in the rules' or the LLM's reading) holds for the session.
+        session.exclude(reading.exclude)
+        session.limits.update(reading.limits)
+        plan = outcome.plan
+        record.not_understood = [*reading.unexplained]
+        if record.not_understood:
+            words = ", ".join(repr(w) for w in record.not_understood)
+            record.notes.append(f"I did not understand {words}.")
+        if record.not_understood and not _understood(reading):
+            # Nothing was read from the request: offer picks explicitly, never as its answer.
+            record.answer_kind = "fallback"
+            plan = plan_from_request(
+                Request(n=reading.n, exclude=reading.exclude, ranges=reading.ranges),
+                self.resolver.titles,
+                has_history=bool(session.history or session.liked),
+            )
+            record.notes.append(
+                "Nothing else in your message told me what to pick, so these are "
+                + ("picks from your history" if session.history else "popular picks")
+                + " instead, not an answer to your request. Could you say it another way "
+                "(a category, a year, a title you like)?"
+            )
+        elif record.not_understood:
+            record.notes.append("I answered the rest of your request and ignored that part.")
+        record.plan = [step.model_dump() for step in plan.steps]
+        steps, _ = parse_plan(plan, self.tools)
         marks["tools"] = time.perf_counter()
         run = execute(steps, self.tools, lambda: self._context(session))
         record.steps = run.steps
+        if not run.context.bus.candidates and not record.not_understood:
+            record.answer_kind = "none"
         return run.context, run.notes
 
     def _react(
@@ -185,16 +208,35 @@ class Agent:
         record.degraded_reasons.append(f"ReAct loop failed: {run.failed or 'no items'}")
         return None
 
-    def _plan(self, message: str, req: Request, rules_plan: Plan, session: Session) -> PlanOutcome:
-        if self.planner is None:
-            return PlanOutcome(plan=rules_plan, source="rules")
-        return self.planner.plan(
-            message,
-            self._context_text(session),
-            req,
-            rules_plan,
-            session.excluded.get(self.vocab.genre_attribute, []),
-        )
+    def _plan(
+        self,
+        message: str,
+        req: Request,
+        rules_plan: Plan,
+        decided_by: dict[str, str],
+        session: Session,
+    ) -> PlanOutcome:
+        """The rules plan when there is no LLM, when the ReAct loop already failed, or when
+        the rules reading explains every word of the message (routing: the LLM is only asked
+        what the rules could not read); the LLM planner otherwise."""
+        if self.planner is None or self.react is not None:
+            source = "rules" if self.planner is None else "rules-fallback"
+            return PlanOutcome(plan=rules_plan, reading=req, decided_by=decided_by, source=source)
+        if self.settings.route and not req.unexplained and not req.unresolved:
+            return PlanOutcome(
+                plan=rules_plan, reading=req, decided_by=decided_by, source="rules-routed"
+            )
+        return self.planner.plan(message, self._context_text(session), req, rules_plan, decided_by)
+
+    def _flag_failed_steps(self, record: TurnRecord) -> None:
+        """A filter or retrieval step that failed changes the answer: say so, flag it."""
+        for step in record.steps:
+            if not step.ok and step.tool in ("search_catalog", "retrieve_semantic", "rank"):
+                record.degraded_reasons.append(f"{step.tool} failed: {step.message}")
+                record.notes.append(
+                    f"I could not apply one step ({step.tool}: {step.message}), so the "
+                    "results ignore it."
+                )
 
     def _context(self, session: Session) -> ToolContext:
         return ToolContext(
@@ -279,17 +321,50 @@ class Agent:
         return with_list(intro, record.items)
 
 
-def _genre_attribute(catalog: Catalog) -> str | None:
-    for spec in catalog.attributes:
-        if spec.kind.value == "categorical" and spec.name in (
-            "genres",
-            "genre",
-            "class",
-            "categories",
-            "tags",
-        ):
-            return spec.name
-    return next((s.name for s in catalog.attributes if s.kind.value == "categorical"), None)
+def constraint_keys(req: Request) -> list[str]:
+    """The request's constraints by name ("include genres=Comedy", "range year", ...)."""
+    keys = [f"include {a}={v}" for a, values in req.include.items() for v in values]
+    keys += [f"exclude {a}={v}" for a, values in req.exclude.items() for v in values]
+    keys += [f"range {a}" for a in req.ranges]
+    keys += [f"like {i}" for i in req.like]
+    if req.about:
+        keys.append("about")
+    if req.mode != "personal":
+        keys.append("mode")
+    return keys
+
+
+def with_standing(req: Request, session: Session, decided_by: dict[str, str]) -> Request:
+    """The request with the session's standing exclusions and limits folded in (marked
+    "memory" in ``decided_by``), except values the message asks for again."""
+    out = replace(
+        req,
+        exclude={a: list(v) for a, v in req.exclude.items()},
+        ranges=dict(req.ranges),
+    )
+    for attribute, values in session.excluded.items():
+        for value in values:
+            if value in req.include.get(attribute, []) or value in out.exclude.get(attribute, []):
+                continue
+            out.exclude.setdefault(attribute, []).append(value)
+            decided_by[f"exclude {attribute}={value}"] = "memory"
+    for attribute, bounds in session.limits.items():
+        if attribute not in out.ranges:
+            out.ranges[attribute] = bounds
+            decided_by[f"range {attribute}"] = "memory"
+    return out
+
+
+def _understood(req: Request) -> bool:
+    """Whether anything that selects items was read (a count alone does not)."""
+    return bool(
+        req.include
+        or req.like
+        or req.about
+        or req.lookup
+        or req.mode != "personal"
+        or any(k not in req.limits for k in req.ranges)
+    )
 
 
 def _ms(a: float, b: float) -> float:

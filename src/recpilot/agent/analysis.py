@@ -1,46 +1,69 @@
-"""Deterministic, catalog-grounded reading of a request.
+"""The rules reader: a deterministic, catalog-grounded reading of a request.
 
-``analyze`` turns a message into a typed :class:`Request`: categorical values wanted and
-unwanted (with synonyms such as funny → Comedy), year ranges ("80s", "before 1980", "between
-1985 and 1989"), titles to be like or to avoid, session references ("the second one"),
-counts, the ordering asked for, and questions about specific items. The rules brain plans
-from it; validators check LLM plans against it.
+``analyze`` turns a message into a typed :class:`Request` over the catalog's own attributes:
+categorical values wanted and unwanted (any categorical attribute, its values named verbatim
+or through the lexicon's synonyms), numeric ranges (the time-like attribute from year
+phrases, any other numeric attribute from its unit words: "under 12 dollars", "at least 300
+pages"), titles to be like or to avoid, session references ("the second one"), counts, the
+ordering asked for, a free-text topic and questions about specific items.
+
+It also says what it could *not* read: every content word no rule accounted for is listed in
+``Request.unexplained``. The agent routes on that (an LLM reads what rules could not) and
+the reply says what was not understood, instead of passing popular items off as an answer.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from recpilot.agent.lexicon import (
+    AT_LEAST,
+    AT_MOST,
     CONNECTORS,
     COUNT_NOUNS,
-    DECADE_WORDS,
     DISLIKED,
     GENERIC,
-    GENRE_SYNONYMS,
+    KEEP_AWAY,
     LIKED,
     LOOKUP_START,
-    NEGATIONS,
+    NEGATION_AFTER,
+    NEGATOR_WORDS,
+    NEGATORS,
+    NOT_NEGATION,
     NUMBER_WORDS,
     ORDINALS,
+    POPULAR,
+    RECENT,
     SIMILAR_TRIGGERS,
     SPAN_END,
+    TOPIC,
+    Lexicon,
 )
+from recpilot.catalog.profile import CatalogProfile, Role
 from recpilot.tools.resolve import TitleResolver
+
+Bounds = tuple[float | None, float | None]
+_TOKEN = re.compile(r"[$€£]|[^\W_]+(?:['\-][^\W_]+)*")
+_GAP_STOP = frozenset(
+    {"but", "just", "only", "because", "though", "although", "maybe", "prefer", "rather",
+     "instead", "yet", "still", "mostly", "mainly", "and", "or"}
+)  # fmt: skip
 
 
 @dataclass
 class Request:
-    """What a message asks for, in catalog terms."""
+    """What a message asks for, over the catalog's own attributes."""
 
-    include: list[str] = field(default_factory=list)  # genre names, all required
+    include: dict[str, list[str]] = field(default_factory=dict)  # attribute -> values wanted
     match: Literal["all", "any"] = "all"
-    exclude: list[str] = field(default_factory=list)
-    year_min: int | None = None
-    year_max: int | None = None
-    year_phrases: list[str] = field(default_factory=list)
+    exclude: dict[str, list[str]] = field(default_factory=dict)  # attribute -> values ruled out
+    ranges: dict[str, Bounds] = field(default_factory=dict)  # numeric attribute -> (min, max)
+    limits: dict[str, Bounds] = field(default_factory=dict)  # standing: "nothing over $20"
+    phrases: dict[str, str] = field(default_factory=dict)  # constraint key -> words read
     like: list[str] = field(default_factory=list)  # resolved seed item ids
     unwanted: list[str] = field(default_factory=list)  # item ids to avoid
     unresolved: list[str] = field(default_factory=list)  # names that matched no item
@@ -51,29 +74,127 @@ class Request:
     about: str | None = None  # free-text topic for semantic retrieval
     lookup: list[str] = field(default_factory=list)  # item ids asked about
     question: str = ""
+    unexplained: list[str] = field(default_factory=list)  # content words no rule read
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.include or self.exclude or self.year_min or self.year_max)
+        return bool(self.include or self.exclude or self.ranges)
+
+    @property
+    def understood_anything(self) -> bool:
+        """Whether any constraint, title, topic or question was read."""
+        return bool(
+            self.has_filters
+            or self.like
+            or self.unwanted
+            or self.about
+            or self.lookup
+            or self.liked
+            or self.disliked
+            or self.mode != "personal"
+            or self.n is not None
+        )
+
+    def add(self, target: dict[str, list[str]], attribute: str, value: str, phrase: str) -> None:
+        values = target.setdefault(attribute, [])
+        if value not in values:
+            values.append(value)
+        kind = "include" if target is self.include else "exclude"
+        self.phrases.setdefault(f"{kind} {attribute}={value}", phrase.strip())
+
+    def bound(self, attribute: str, low: float | None, high: float | None, phrase: str) -> None:
+        """Narrow the range of ``attribute`` (several phrases intersect)."""
+        old_low, old_high = self.ranges.get(attribute, (None, None))
+        if low is not None:
+            old_low = low if old_low is None else max(old_low, low)
+        if high is not None:
+            old_high = high if old_high is None else min(old_high, high)
+        self.ranges[attribute] = (old_low, old_high)
+        key = f"range {attribute}"
+        self.phrases[key] = "; ".join(p for p in (self.phrases.get(key), phrase.strip()) if p)
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """What the catalog offers the parser: genre names and a title resolver."""
+    """What the catalog offers the reader: its profile, a title resolver, the lexicon, and
+    every phrase that names a categorical value (value names and their synonyms)."""
 
-    genres: list[str]
+    profile: CatalogProfile
     resolver: TitleResolver
-    genre_attribute: str = "genres"
-    year_attribute: str | None = "year"
+    lexicon: Lexicon
+    phrases: dict[tuple[str, ...], list[tuple[str, str]]] = field(default_factory=dict)
+    longest: int = 1
 
-    def synonyms(self) -> list[tuple[str, str]]:
-        """(phrase, genre) pairs, longest phrase first, for genres in the catalog."""
-        present = {g.lower(): g for g in self.genres}
-        pairs = [(g.lower(), g) for g in self.genres]
-        for genre, phrases in GENRE_SYNONYMS.items():
-            if genre.lower() in present:
-                pairs.extend((p, present[genre.lower()]) for p in phrases)
-        return sorted(set(pairs), key=lambda pair: -len(pair[0]))
+    @classmethod
+    def build(
+        cls, profile: CatalogProfile, resolver: TitleResolver, lexicon: Lexicon
+    ) -> Vocabulary:
+        phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+
+        def add(phrase: str, attribute: str, value: str) -> None:
+            key = tuple(_TOKEN.findall(phrase.lower()))
+            if not key or (len(key) == 1 and len(key[0]) < 3):
+                return
+            targets = phrases.setdefault(key, [])
+            if (attribute, value) not in targets:
+                targets.append((attribute, value))
+
+        # The main category first, so a phrase naming values of several attributes files
+        # under the category when it is included.
+        ordered = sorted(profile.categorical, key=lambda a: a.role != Role.category)
+        for spec in ordered:
+            for value in spec.values:
+                low = value.lower()
+                for form in _forms(low):
+                    add(form, spec.name, value)
+                for synonym in lexicon.values.get(low, ()):
+                    add(synonym, spec.name, value)
+        longest = max((len(k) for k in phrases), default=1)
+        return cls(profile, resolver, lexicon, phrases, longest)
+
+    @property
+    def genre_attribute(self) -> str:
+        """The main category attribute (``genres`` on MovieLens)."""
+        return self.profile.roles.get(Role.category, "")
+
+    @property
+    def year_attribute(self) -> str | None:
+        """The time-like attribute (``year`` on MovieLens, ``published`` on books)."""
+        return self.profile.roles.get(Role.time)
+
+    @property
+    def genres(self) -> list[str]:
+        spec = self.profile.get(self.genre_attribute)
+        return list(spec.values) if spec else []
+
+    @cached_property
+    def phrase_set(self) -> frozenset[str]:
+        return frozenset(" ".join(k) for k in self.phrases)
+
+    @cached_property
+    def count_patterns(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """ "3 comedies", "three travel books": a number before an item noun or a value."""
+        phrases = "|".join(re.escape(p) for p in sorted(self.phrase_set, key=len, reverse=True))
+        nouns = f"(?:{COUNT_NOUNS}{'|' + phrases if phrases else ''})"
+        words = "|".join(re.escape(w) for w in NUMBER_WORDS)
+        return (
+            re.compile(rf"\b(\d{{1,2}}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
+            re.compile(rf"\b({words}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
+        )
+
+
+def _forms(value: str) -> set[str]:
+    """A value and its plural / singular ("mystery" ↔ "mysteries", "comedy" ↔ "comedies")."""
+    forms = {value}
+    if value.endswith("y") and len(value) > 3:
+        forms.add(value[:-1] + "ies")
+    elif value.endswith("ies"):
+        forms.add(value[:-3] + "y")
+    elif value.endswith("s") and len(value) > 3:
+        forms.add(value[:-1])
+    elif value[-1:].isalpha():
+        forms.add(value + "s")
+    return forms
 
 
 def analyze(message: str, vocab: Vocabulary, shown: list[str] | None = None) -> Request:
@@ -83,27 +204,43 @@ def analyze(message: str, vocab: Vocabulary, shown: list[str] | None = None) -> 
     _lookup(text, vocab, req)
     if req.lookup:
         return req
+    text = _count(text, req, vocab)
     text = _titles(text, vocab, shown or [], req)
-    _years(text, req)
-    _genres(text, vocab, req)
-    _count(text, req, vocab)
-    if re.search(
-        r"\b(?:popular|best[- ]known|most (?:watched|rated|popular)|hits?|blockbusters?|top[- ]rated|crowd[- ]pleasers?|classics)\b",
-        text,
-    ):
+    text = _years(text, vocab, req)
+    text = _numbers(text, vocab, req)
+    if m := POPULAR.search(text):
         req.mode = "popular"
-    elif re.search(r"\b(?:recent|newest|latest|new releases?|newer)\b", text):
+        text = _blank(text, m.start(), m.end())
+    elif m := RECENT.search(text):
         req.mode = "recent"
-    if m := re.search(
-        r"\b(?:about|involving|featuring|set in|with a plot about) ([a-z][a-z '\-]{3,60}?)(?:[,.;!?]| but | and not | from | before | after |$)",
-        text,
-    ):
+        text = _blank(text, m.start(), m.end())
+    text = _values(text, vocab, req)
+    if m := TOPIC.search(text):
         topic = m.group(1).strip()
-        if not any(phrase == topic for phrase, _ in vocab.synonyms()):
+        if _content_words(topic, vocab.lexicon):
             req.about = topic
+            text = _blank(text, m.start(), m.start(1) + len(m.group(1)))
+    req.unexplained = _content_words(text, vocab.lexicon)
     return req
 
 
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _content_words(text: str, lexicon: Lexicon) -> list[str]:
+    out = []
+    for word in _TOKEN.findall(text):
+        if word in lexicon.filler or word in lexicon.item_nouns or word in CONNECTORS:
+            continue
+        if word.isdigit() or len(word) < 2 or NOT_NEGATION.fullmatch(word):
+            continue
+        if word not in out:
+            out.append(word)
+    return out
+
+
+# ---------------------------------------------------------------------- questions, titles
 def _lookup(text: str, vocab: Vocabulary, req: Request) -> None:
     stripped = text.strip()
     if not LOOKUP_START.match(stripped) or "recommend" in stripped:
@@ -132,9 +269,9 @@ def _lookup(text: str, vocab: Vocabulary, req: Request) -> None:
 
 def _titles(text: str, vocab: Vocabulary, shown: list[str], req: Request) -> str:
     """Pull out "like X" seeds, "not X" exclusions, ordinal references and feedback; return
-    the text with those spans blanked so their words don't read as genres."""
+    the text with those spans blanked so their words don't read as values."""
     for m in re.finditer(
-        rf"\b(?:the )?({'|'.join(ORDINALS)}) (?:one|movie|film|item|pick|suggestion)\b", text
+        rf"\b(?:the )?({'|'.join(ORDINALS)}) (?:one|movie|film|item|pick|suggestion|book)\b", text
     ):
         if not shown:
             continue
@@ -143,49 +280,55 @@ def _titles(text: str, vocab: Vocabulary, shown: list[str], req: Request) -> str
             continue
         item = shown[pos]
         before = text[: m.start()]
-        if DISLIKED.search(before[-40:]) or re.search(rf"{NEGATIONS}\W+(?:\w+\W+)?$", before[-25:]):
+        if DISLIKED.search(before[-40:]) or re.search(rf"{NEGATORS}\W+(?:\w+\W+)?$", before[-25:]):
             req.disliked.append(item)
         else:
             if LIKED.search(before[-40:]):
                 req.liked.append(item)
             req.like.append(item)
-        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+        text = _blank(text, m.start(), m.end())
 
+    value_phrases = vocab.phrase_set
     for pattern, target in (
-        (rf"\b{SIMILAR_TRIGGERS} ", "like"),
+        (rf"(?<!i'd )(?<!would )(?<!\bi )\b{SIMILAR_TRIGGERS} ", "like"),
         (
-            rf"\b{NEGATIONS} (?:anything |something |movies? |films? )?(?:like |similar to )?",
+            rf"\b{NEGATORS} (?:anything |something |movies? |films? |books? )?(?:like |similar to )?",
             "unwanted",
         ),
         (LIKED.pattern + " ", "liked"),
         (DISLIKED.pattern + " ", "disliked"),
     ):
-        genre_phrases = {phrase for phrase, _ in vocab.synonyms()}
         for m in list(re.finditer(pattern, text)):
             start = m.end()
+            found = False
             while True:
                 span_text = text[start:]
-                if _starts_with_genre(span_text, genre_phrases):
+                if _starts_with_value(span_text, value_phrases):
                     break
                 item_id, length = _longest_title(span_text, vocab)
                 if item_id is None:
                     if target == "like" and length:
                         req.unresolved.append(span_text[:length].strip())
+                        text = _blank(text, start, start + length)
                     break
+                found = True
                 _file(req, target, item_id)
                 end = start + length
-                text = text[:start] + " " * (end - start) + text[end:]
+                text = _blank(text, start, end)
                 # "like Blade Runner or Alien": the trigger carries over a list of titles.
                 more = re.match(r"\s*(?:,|or|and|,? or|,? and)\s+", text[end:])
                 if not more:
                     break
                 start = end + more.end()
+            if found or target == "like":
+                text = _blank(text, m.start(), m.end())
     for quoted in re.findall(r"[\"“]([^\"”]{2,80})[\"”]", text):
         res = vocab.resolver.resolve(quoted)
         if res.status == "resolved" and res.item_id and res.item_id not in req.like + req.unwanted:
             req.like.append(res.item_id)
         elif res.status != "resolved":
             req.unresolved.append(quoted)
+        text = text.replace(quoted, " " * len(quoted))
     return text
 
 
@@ -204,8 +347,9 @@ def _file(req: Request, target: str, item_id: str) -> None:
         req.unwanted.append(item_id)
 
 
-def _starts_with_genre(span: str, phrases: set[str]) -> bool:
-    words = re.findall(r"[\w'-]+", span.lower())[:3]
+def _starts_with_value(span: str, phrases: frozenset[str]) -> bool:
+    words = [w for w in _TOKEN.findall(span.lower()) if w not in GENERIC and w not in CONNECTORS]
+    words = words[:3]
     return any(" ".join(words[:n]) in phrases for n in range(1, len(words) + 1))
 
 
@@ -234,7 +378,7 @@ def _longest_title(span: str, vocab: Vocabulary) -> tuple[str | None, int]:
             ):
                 length = _prefix_length(span, words[:size])
                 return res.item_id, length
-    return None, len(phrase) if len(words) >= 1 and _looks_like_title(phrase) else 0
+    return None, len(phrase) if len(words) >= 1 and _looks_like_title(phrase, vocab) else 0
 
 
 def _prefix_length(span: str, words: list[str]) -> int:
@@ -244,130 +388,250 @@ def _prefix_length(span: str, words: list[str]) -> int:
     return pos
 
 
-def _looks_like_title(phrase: str) -> bool:
+def _looks_like_title(phrase: str, vocab: Vocabulary) -> bool:
     words = phrase.split()
-    generic = {
-        "that",
-        "this",
-        "it",
-        "them",
-        "those",
-        "these",
-        "something",
-        "anything",
-        "one",
-        "ones",
-    }
+    named_value = any(f" {p} " in f" {phrase} " for p in vocab.phrase_set)
     return (
         0 < len(words) <= 6
-        and not set(words) <= generic
-        and not any(
-            w in {"funny", "scary", "good", "great", "fun", "movies", "films"} for w in words[:1]
-        )
+        and words[0] not in GENERIC
+        and not named_value
+        and bool(_content_words(phrase, vocab.lexicon))
     )
 
 
-def _years(text: str, req: Request) -> None:
-    def bound(low: int | None, high: int | None, phrase: str) -> None:
-        if low is not None:
-            req.year_min = low if req.year_min is None else max(req.year_min, low)
-        if high is not None:
-            req.year_max = high if req.year_max is None else min(req.year_max, high)
-        req.year_phrases.append(phrase.strip())
-
-    y = r"((?:19|20)\d\d)"
-    consumed = text
-    rules: list[tuple[str, object]] = [
+# ---------------------------------------------------------------------- numbers
+def _years(text: str, vocab: Vocabulary, req: Request) -> str:
+    """Year phrases, for the catalog's time-like attribute ("80s", "before 1980",
+    "between 1985 and 1989", "los años ochenta")."""
+    attr = vocab.year_attribute
+    if attr is None:
+        return text
+    decades = vocab.lexicon.decades
+    decade_words = "|".join(re.escape(w) for w in sorted(decades, key=len, reverse=True))
+    y = r"((?:18|19|20)\d\d)"
+    negated = r"(?:nothing|no(?:thing)? (?:[\w'-]+ ){0,2}(?:made |released |published )?) ?"
+    rules: list[tuple[str, Callable[[re.Match[str]], Bounds]]] = [
         (
             rf"\b(?:between|from) {y} (?:and|to|-|until|through) {y}\b",
             lambda m: (int(m[1]), int(m[2])),
         ),
         (rf"\b{y} ?(?:-|–|to) ?{y}\b", lambda m: (int(m[1]), int(m[2]))),
         (
-            rf"\b(?:nothing|no(?:thing)? (?:movies? |films? )?(?:made |released )?) ?(?:before|older than|earlier than|prior to) {y}\b",
+            rf"\b{negated}(?:before|older than|earlier than|prior to) {y}\b",
             lambda m: (int(m[1]), None),
         ),
         (
-            rf"\b(?:nothing|no(?:thing)? (?:movies? |films? )?(?:made |released )?) ?(?:after|newer than|later than|since) {y}\b",
+            rf"\b{negated}(?:after|newer than|later than|since) {y}\b",
             lambda m: (None, int(m[1])),
         ),
         (
-            rf"\b(?:before|older than|earlier than|prior to|pre-?) ?{y}\b",
+            rf"\b(?:before|older than|earlier than|prior to|pre-?|antes de|avant|vor) ?{y}\b",
             lambda m: (None, int(m[1]) - 1),
         ),
-        (rf"\b(?:after|newer than|later than|post-?) ?{y}\b", lambda m: (int(m[1]) + 1, None)),
         (
-            rf"\b(?:since|starting(?: from| in)?|not older than|no older than) {y}(?: on(?:wards?)?| or later)?\b",
+            rf"\b(?:after|newer than|later than|post-?|después de|despues de|après|apres|nach) ?{y}\b",
+            lambda m: (int(m[1]) + 1, None),
+        ),
+        (
+            rf"\b(?:since|starting(?: from| in)?|not older than|no older than|desde|depuis|seit) {y}(?: on(?:wards?)?| or later)?\b",
             lambda m: (int(m[1]), None),
         ),
         (
             rf"\b(?:from|in) {y} (?:on(?:wards?)?|or later|and later|and after)\b",
             lambda m: (int(m[1]), None),
         ),
-        (rf"\b(?:until|up to|through|no later than|by) {y}\b", lambda m: (None, int(m[1]))),
-        (rf"\b(?:the )?(?:early|mid|late)[- ](?:(?:19)?(\d)0s|({'|'.join(DECADE_WORDS)}))\b", None),
         (
-            r"\b(?:the )?(?:19)?([2-9])0'?s\b",
+            rf"\b(?:until|up to|through|no later than|by|hasta|jusqu'en|bis) {y}\b",
+            lambda m: (None, int(m[1])),
+        ),
+        (
+            r"\b(?:the )?(early|mid|late)[- ](?:(?:19)?(\d)0'?s)\b",
+            lambda m: _part_of_decade(m[1], 1900 + int(m[2]) * 10),
+        ),
+        (
+            rf"\b(?:the )?(early|mid|late)[- ]({decade_words})\b",
+            lambda m: _part_of_decade(m[1], decades[m[2]]),
+        ),
+        (
+            r"\b(?:the |los años |los anos |les années |les annees |die )?(?:19)?([2-9])0(?:'?s|er(?: jahre)?)\b",
             lambda m: (1900 + int(m[1]) * 10, 1900 + int(m[1]) * 10 + 9),
         ),
         (
-            rf"\b(?:the )?({'|'.join(DECADE_WORDS)})\b",
-            lambda m: (DECADE_WORDS[m[1]], DECADE_WORDS[m[1]] + 9),
+            r"\b(?:los )?(?:años|anos|années|annees) (?:19)?([2-9])0\b",
+            lambda m: (1900 + int(m[1]) * 10, 1900 + int(m[1]) * 10 + 9),
         ),
-        (rf"\b(?:in|from) {y}\b", lambda m: (int(m[1]), int(m[1]))),
+        (
+            rf"\b(?:the |los años |les années )?({decade_words})(?: jahre| jahren)?\b",
+            lambda m: (decades[m[1]], decades[m[1]] + 9),
+        ),
+        (rf"\b(?:in|from|de|en|aus) {y}\b", lambda m: (int(m[1]), int(m[1]))),
     ]
     for pattern, fn in rules:
-        for m in re.finditer(pattern, consumed):
-            if fn is None:
-                part = re.search(r"(early|mid|late)", m[0])
-                base = 1900 + int(m[1]) * 10 if m[1] else DECADE_WORDS[m[2]]
-                low, high = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}[
-                    part[1] if part else "mid"
-                ]
-                bound(base + low, base + high, m[0])
+        for m in re.finditer(pattern, text):
+            low, high = fn(m)
+            req.bound(attr, low, high, m[0])
+            text = _blank(text, m.start(), m.end())
+    return text
+
+
+def _part_of_decade(part: str, base: int) -> Bounds:
+    low, high = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}[part]
+    return base + low, base + high
+
+
+def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
+    """Limits on any numeric attribute named by its unit words: "under 12 dollars", "$20 or
+    less", "at least 300 pages", "rating above 4". "Nothing over $20" is also a standing
+    limit (kept by memory)."""
+    units: dict[str, str] = {}
+    for spec in vocab.profile.numeric:
+        if spec.role == Role.time:
+            continue
+        for unit in spec.units:
+            units.setdefault(unit, spec.name)
+    if not units:
+        return text
+    unit_re = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    num = r"(\d+(?:[.,]\d+)?)"
+    cur = r"([$€£])?\s?"
+    unit_after = rf"(?:\s?({unit_re})(?![\w]))?"
+    standing = r"(nothing|never|no\w*|not\s+\w+)?\s*"
+    patterns: list[tuple[str, str]] = [
+        (
+            rf"\b{standing}(?:({unit_re})\s+)?(?:between|from)\s+{cur}{num}\s*(?:and|to|-)\s*{cur}{num}{unit_after}",
+            "between",
+        ),
+        (
+            rf"{standing}(?:\b({unit_re})\s+(?:of\s+|is\s+)?)?{AT_MOST}\s+{cur}{num}{unit_after}",
+            "max",
+        ),
+        (
+            rf"{standing}(?:\b({unit_re})\s+(?:of\s+|is\s+)?)?{AT_LEAST}\s+{cur}{num}{unit_after}",
+            "min",
+        ),
+        (rf"(){cur}{num}{unit_after}\s+or\s+(?:less|fewer|under|below|cheaper)\b", "max"),
+        (rf"(){cur}{num}{unit_after}\s+or\s+(?:more|over|above)\b", "min"),
+    ]
+    for pattern, kind in patterns:
+        for m in list(re.finditer(pattern, text)):
+            groups = m.groups()
+            flag = groups[0]
+            words = [g for g in groups[1:] if g]
+            numbers = [float(g.replace(",", ".")) for g in words if re.fullmatch(r"[\d.,]+", g)]
+            named = [g for g in words if not re.fullmatch(r"[\d.,]+", g)]
+            attrs = {units[w] for w in named if w in units}
+            if len(attrs) != 1 or not numbers:
+                continue  # no unit (or two): which attribute is meant is not stated
+            attr = attrs.pop()
+            if kind == "between" and len(numbers) >= 2:
+                low, high = min(numbers[:2]), max(numbers[:2])
+            elif kind == "max":
+                low, high = None, numbers[0]
             else:
-                low_high = fn(m)  # type: ignore[operator]
-                bound(low_high[0], low_high[1], m[0])
-            consumed = consumed[: m.start()] + " " * (m.end() - m.start()) + consumed[m.end() :]
+                low, high = numbers[0], None
+            req.bound(attr, low, high, m[0])
+            if flag and flag.strip():
+                req.limits[attr] = req.ranges[attr]
+            text = _blank(text, m.start(), m.end())
+    return text
 
 
-def _genres(text: str, vocab: Vocabulary, req: Request) -> None:
-    taken = text
-    found: list[tuple[int, str, bool]] = []
-    for phrase, genre in vocab.synonyms():
-        for m in re.finditer(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", taken):
-            before = taken[max(0, m.start() - 30) : m.start()]
-            negated = bool(re.search(rf"\b{NEGATIONS}\b(?: +[\w'-]+){{0,2}} *$", before))
-            found.append((m.start(), genre, negated))
-            taken = taken[: m.start()] + " " * (m.end() - m.start()) + taken[m.end() :]
-    found.sort()
-    for k, (pos, genre, negated) in enumerate(found):
-        # "no horror or gore": a negation carries across "or" / "and" / "," to the next genre.
-        if not negated and k > 0 and found[k - 1][2]:
-            between = text[found[k - 1][0] : pos]
-            # Only a bare connector carries it: "no horror or gore", not "no drama, just action".
-            if re.fullmatch(
-                r"[\w'-]+\s*(?:,|/|or|and|nor|, or|, and)\s*(?:or |nor )?", between.strip() + " "
-            ):
-                negated = True
-        target = req.exclude if negated else req.include
-        if genre not in target:
-            target.append(genre)
-    req.include = [g for g in req.include if g not in req.exclude]
-    pos_genres = [p for p, _, neg in found if not neg]
-    if len(pos_genres) >= 2 and re.search(
-        r"\b(?:or|either)\b", text[min(pos_genres) : max(pos_genres)]
+def _count(text: str, req: Request, vocab: Vocabulary) -> str:
+    digits, words = vocab.count_patterns
+    rules: list[tuple[re.Pattern[str], Callable[[str], int]]] = [
+        (digits, int),
+        (words, NUMBER_WORDS.__getitem__),
+        (re.compile(r"\b(?:top|give me|show me) (\d{1,2})\b"), int),
+    ]
+    for pattern, value in rules:
+        if m := pattern.search(text):
+            req.n = max(1, min(value(m[1]), 20))
+            return _blank(text, m.start(), m.end())
+    return text
+
+
+# ---------------------------------------------------------------------- values, negation
+def _values(text: str, vocab: Vocabulary, req: Request) -> str:
+    """Categorical values named in the message, each wanted or ruled out."""
+    found: list[tuple[int, int, list[tuple[str, str]], bool]] = []
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    k = 0
+    while k < len(tokens):
+        for size in range(min(vocab.longest, len(tokens) - k), 0, -1):
+            key = tuple(t[2] for t in tokens[k : k + size])
+            targets = vocab.phrases.get(key)
+            if targets:
+                start, end = tokens[k][0], tokens[k + size - 1][1]
+                found.append((start, end, targets, False))
+                k += size
+                break
+        else:
+            k += 1
+    if not found:
+        return text
+    lexicon = vocab.lexicon
+    marked: list[tuple[int, int, list[tuple[str, str]], bool]] = []
+    for j, (start, end, targets, _) in enumerate(found):
+        negated = _negation(text, start, end, lexicon)[0]
+        if not negated and j > 0 and marked[j - 1][3]:
+            # "no horror or gore": a negation carries over a bare connector to the next value.
+            between = text[found[j - 1][1] : start]
+            negated = bool(
+                re.fullmatch(r"\s*(?:,|/|or|and|nor|, or|, and)\s*(?:or |nor )?", between)
+            )
+        marked.append((start, end, targets, negated))
+    phrase_of = {start: text[start:end] for start, end, _, _ in marked}
+    for start, end, _, negated in marked:
+        if negated:
+            _, neg_start, neg_end = _negation(text, start, end, lexicon)
+            text = _blank(text, neg_start, start) if neg_start < start else text
+            text = _blank(text, end, neg_end) if neg_end > end else text
+    positives: list[int] = []
+    for start, end, targets, negated in marked:
+        phrase = phrase_of[start]
+        if negated:
+            for attribute, value in targets:
+                req.add(req.exclude, attribute, value, phrase)
+        else:
+            attribute, value = targets[0]
+            req.add(req.include, attribute, value, phrase)
+            positives.append(start)
+        text = _blank(text, start, end)
+    for attribute, values in list(req.include.items()):
+        kept = [v for v in values if v not in req.exclude.get(attribute, [])]
+        if kept:
+            req.include[attribute] = kept
+        else:
+            del req.include[attribute]
+    if len(positives) >= 2 and re.search(
+        r"\b(?:or|either|o|ou|oder)\b", text[min(positives) : max(positives)]
     ):
         req.match = "any"
+    return text
 
 
-def _count(text: str, req: Request, vocab: Vocabulary) -> None:
-    nouns = "(?:" + COUNT_NOUNS + "|" + "|".join(re.escape(p) for p, _ in vocab.synonyms()) + ")"
-    if m := re.search(rf"\b(\d{{1,2}}) (?:[\w'-]+ ){{0,3}}?{nouns}\b", text):
-        req.n = int(m[1])
-    elif m := re.search(rf"\b({'|'.join(NUMBER_WORDS)}) (?:[\w'-]+ ){{0,3}}?{nouns}\b", text):
-        req.n = NUMBER_WORDS[m[1]]
-    elif m := re.search(r"\b(?:top|give me|show me) (\d{1,2})\b", text):
-        req.n = int(m[1])
-    if req.n is not None:
-        req.n = max(1, min(req.n, 20))
+def _negation(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[bool, int, int]:
+    """Whether the value at ``text[start:end]`` is negated, and the span of the negating
+    words (to blank them as read)."""
+    clause = re.split(
+        r"[.;!?]|(?<!anything)(?<!everything)(?<!all) but (?!not\b)| just | only | instead ",
+        text[:start],
+    )[-1]
+    offset = start - len(clause)
+    extra = "|".join(re.escape(w) for w in lexicon.negators_before)
+    negators = f"(?:{NEGATOR_WORDS}{'|' + extra if extra else ''})"
+    m = re.search(rf"\b({negators})\b((?:\s+[^\W\d_][\w'-]*){{0,4}})\s*$", clause)
+    if m and not NOT_NEGATION.search(clause[max(0, m.start() - 12) :]):
+        gap = m.group(2).split()
+        after = text[end : end + 40]
+        keep = m.group(1) in ("keep",)
+        if not any(w in _GAP_STOP for w in gap) and (not keep or KEEP_AWAY.match(after)):
+            tail = KEEP_AWAY.match(after)
+            return True, offset + m.start(), end + (tail.end() if keep and tail else 0)
+    after = text[end : end + 60]
+    if m2 := NEGATION_AFTER.match(after):
+        return True, end, end + m2.end()
+    words_after = "|".join(re.escape(w) for w in lexicon.negators_after)
+    if words_after and (m3 := re.match(rf"^[\s?!,]*(?:{words_after})\b", after)):
+        return True, end, end + m3.end()
+    return False, start, start

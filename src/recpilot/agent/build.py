@@ -42,6 +42,7 @@ class AgentOptions:
     embedder: Literal["minilm", "hashing"] = "minilm"
     mode: Literal["plan", "react"] = "plan"
     critic: bool = False
+    route: bool = True  # skip the LLM when the rules reading explains the whole message
 
 
 def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
@@ -109,7 +110,7 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
         llm=llm,
         reply_llm=reply_llm,
         tools=tools,
-        settings=AgentSettings(llm_reply=options.llm_reply),
+        settings=AgentSettings(llm_reply=options.llm_reply, route=options.route),
     )
     if llm is not None:
         bank = [] if options.demos == "none" else load_bank(subdir("demos") / "grown.jsonl")

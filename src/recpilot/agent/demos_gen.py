@@ -48,6 +48,10 @@ def generate(
     """Append up to ``count`` validated demonstrations to ``out`` (JSONL)."""
     if agent.planner is None:
         raise RecpilotError("demo generation needs an LLM planner (use --llm local or openai:…)")
+    if agent.settings.route:
+        raise RecpilotError(
+            "demo generation needs every request planned by the LLM: build the agent with route=False"
+        )
     rng = random.Random(seed)
     known = {d.request.lower() for d in seeds}
     titles = sorted(agent.resolver.titles.values())

@@ -1,77 +1,130 @@
-"""The words the request reader knows: genre synonyms, numbers, ordinals, decades,
-negations and the phrases that introduce or end a title."""
+"""The words the rules reader knows.
+
+Domain words are data: :class:`Lexicon` loads ``data/lexicon.json`` (value synonyms in
+several languages, decades, item nouns, filler words) plus an optional
+``<catalog>.lexicon.json`` beside a catalog. What stays here is English request grammar:
+numbers, ordinals, negation, comparison words and the phrases that introduce or end a title.
+"""
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
-# Phrases → canonical genre names; only names present in the catalog are used.
-GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "Comedy": (
-        "comedy",
-        "comedies",
-        "funny",
-        "funnier",
-        "hilarious",
-        "humor",
-        "humour",
-        "laugh",
-        "witty",
-        "comedic",
-    ),
-    "Horror": ("horror", "scary", "scarier", "frightening", "spooky", "creepy", "terrifying"),
-    "Romance": ("romance", "romantic", "love story", "love stories", "rom com", "romcom"),
-    "Action": ("action", "explosions", "action packed", "action-packed"),
-    "Sci-Fi": (
-        "sci-fi",
-        "sci fi",
-        "scifi",
-        "science fiction",
-        "science-fiction",
-        "space",
-        "futuristic",
-        "aliens",
-    ),
-    "Animation": ("animation", "animated", "cartoon", "cartoons", "anime"),
-    "Children's": (
-        "children's",
-        "childrens",
-        "children",
-        "kids",
-        "family",
-        "for kids",
-        "kid-friendly",
-    ),
-    "Documentary": ("documentary", "documentaries", "docs"),
-    "War": ("war", "wartime", "military"),
-    "Western": ("western", "westerns", "cowboy", "cowboys"),
-    "Musical": ("musical", "musicals"),
-    "Mystery": ("mystery", "mysteries", "whodunit", "detective"),
-    "Thriller": ("thriller", "thrillers", "suspense", "suspenseful", "thrilling"),
-    "Crime": ("crime", "gangster", "gangsters", "mafia", "mob", "heist"),
-    "Drama": ("drama", "dramas", "dramatic"),
-    "Adventure": ("adventure", "adventures", "adventurous"),
-    "Fantasy": ("fantasy", "magic", "magical"),
-    "Film-Noir": ("film-noir", "film noir", "noir"),
-}
+from recpilot.errors import CatalogError
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    values: dict[str, tuple[str, ...]]  # lower-case catalog value -> phrases naming it
+    negators_before: tuple[str, ...]
+    negators_after: tuple[str, ...]
+    decades: dict[str, int]
+    item_nouns: frozenset[str]
+    filler: frozenset[str]
+
+    @classmethod
+    def load(cls, extra: Path | None = None) -> Lexicon:
+        """The shipped lexicon, extended by ``extra`` (a catalog's own file) when it exists."""
+        text = resources.files("recpilot.agent").joinpath("data/lexicon.json").read_text("utf-8")
+        data: dict[str, Any] = json.loads(text)
+        if extra is not None and extra.exists():
+            try:
+                more = json.loads(extra.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise CatalogError(f"{extra} is not valid JSON ({exc}); fix or remove it") from None
+            for key, value in more.items():
+                if isinstance(value, dict):
+                    data[key] = {**data.get(key, {}), **value}
+                elif isinstance(value, list):
+                    data[key] = [*data.get(key, []), *value]
+        return cls(
+            values={k.lower(): tuple(p.lower() for p in v) for k, v in data["values"].items()},
+            negators_before=tuple(data.get("negators_before", [])),
+            negators_after=tuple(data.get("negators_after", [])),
+            decades={k.lower(): int(v) for k, v in data.get("decades", {}).items()},
+            item_nouns=frozenset(w.lower() for w in data.get("item_nouns", [])),
+            filler=frozenset(w.lower() for w in data.get("filler", [])),
+        )
+
+
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "a dozen": 12, "a couple of": 2, "a few": 3,
+    "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "deux": 2, "trois": 3, "quatre": 4,
+    "cinq": 5, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5,
 }  # fmt: skip
 ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
     "4th": 3, "fifth": 4, "5th": 4, "last": -1, "top": 0,
 }  # fmt: skip
-DECADE_WORDS = {
-    "twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
-    "seventies": 1970, "eighties": 1980, "nineties": 1990,
-}  # fmt: skip
-NEGATIONS = r"(?:anything but|anything except|not|no|non|without|nothing|except|avoid|excluding|exclude|hate|never|don't|dont|do not|skip|but not|rather than|instead of|minus)"
-COUNT_NOUNS = r"(?:movies|movie|films|film|items|titles|picks|recommendations|suggestions|options|ones|things|shows)"
+
+# Negation before a value: "no horror", "I can't stand horror", "not a fan of westerns".
+NEGATOR_WORDS = (
+    r"anything but|anything except|everything but|all but|but not|rather than|instead of|"
+    r"other than|no more|neither|nor|no|not|non|without|nothing|none|zero|except|excluding|"
+    r"exclude|"
+    r"avoid(?:ing)?|skip(?:ping)?|drop|ditch|ban|nix|minus|never|hate|hates|hated|detest|"
+    r"loathe|despise|dislike|dislikes|can't stand|cannot stand|can not stand|can't bear|"
+    r"can't take|can't handle|can't deal with|can't do|don't|dont|do not|doesn't|won't|"
+    r"wouldn't|would not|will not|isn't|aren't|is not|are not|refuse to|no way|spare me|"
+    r"stay away from|steer clear of|keep away from|away from|sick of|tired of|fed up with|"
+    r"done with|bored of|bored with|had enough of|enough of|enough with|allergic to|"
+    r"forget|not into|not a fan of|not in the mood for|no interest in|keep|leave out"
+)
+NEGATORS = f"(?:{NEGATOR_WORDS})"
+# Phrases that look negative but are not: "I don't mind horror", "nothing but comedies".
+NOT_NEGATION = re.compile(
+    r"(?:don't|do not|wouldn't|would not) mind|not only|no matter|nothing but|"
+    r"never (?:seen|watched|read|tried)|haven't (?:seen|watched|read|tried)|can't get enough|"
+    r"cannot get enough|can't wait|not sure|no problem with|not against|can't stop"
+)
+# Negation after a value: "horror is not my thing", "romance? no thanks".
+_NOT_FOR_ME = (
+    r"(?:my (?:thing|cup of tea|jam|style|genre|scene|taste)|for me|to my taste|an option|"
+    r"welcome|allowed|wanted|ok|okay|something i (?:like|enjoy|want))"
+)
+NEGATION_AFTER = re.compile(
+    r"^[\s?!,:;-]*(?:(?:movies?|films?|books?|novels?|stuff|ones|things|products?|genre|"
+    r"stories|items)\s+)?(?:,\s*)?(?:"
+    rf"(?:(?:is|are|'s|'re|feels|seems)\s+)?(?:really |just |definitely |totally |absolutely |"
+    rf"so |simply |honestly )?not (?:really )?{_NOT_FOR_ME}|"
+    rf"(?:isn't|aren't|ain't) (?:really )?{_NOT_FOR_ME}|"
+    r"(?:(?:is|are|'s|'re)\s+)?(?:just |really |totally |simply )?(?:"
+    r"(?:a )?no[- ]go|off (?:the table|limits)|out of the question|a hard no|banned|forbidden|"
+    r"to be avoided|boring|bores? me|(?:gives?|give) me (?:nightmares|the creeps)|"
+    r"makes? me (?:sick|cringe)|i (?:really )?(?:can't|cannot) stand|"
+    r"i (?:really )?(?:hate|dislike|despise|detest|loathe)|no thanks|no thank you|nope|"
+    r"please no|not please|need not apply|over for me|i'm done with|i am done with|"
+    r"(?:stays?|kept|keep it|keep them) (?:away|out)))"
+)
+KEEP_AWAY = re.compile(r"^\s*(?:away|out)\b")
+
+# Comparison words for numeric limits ("under 12 dollars", "at least 300 pages").
+AT_MOST = (
+    r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|no more than|not more "
+    r"than|not over|no higher than|lower than|fewer than|shorter than|<=?|≤|menos de|moins de|"
+    r"unter|bis)"
+)
+AT_LEAST = (
+    r"(?:over|above|more than|at least|min(?:imum)?|greater than|higher than|no less than|"
+    r"not less than|longer than|>=?|≥|más de|mas de|plus de|über|mindestens)"
+)
+
+COUNT_NOUNS = (
+    r"(?:movies|movie|films|film|items|titles|picks|recommendations|suggestions|options|ones|"
+    r"things|shows|books|book|novels|novel|products|product|reads|películas|peliculas|libros|"
+    r"livres|filme|bücher)"
+)
 SIMILAR_TRIGGERS = (
-    r"(?:more |something |anything |films? |movies? |stuff |titles? )?(?:like|similar to|such as|"
-    r"in the (?:style|vein|spirit) of|reminiscent of|along the lines of|same vibe as|"
-    r"in the same vein as|fans? of|if i (?:liked|loved|enjoyed)|comparable to|resembling)"
+    r"(?:more |something |anything |films? |movies? |books? |stuff |titles? )?(?:like|similar to|"
+    r"such as|in the (?:style|vein|spirit) of|reminiscent of|along the lines of|same vibe as|"
+    r"in the same vein as|fans? of|if i (?:liked|loved|enjoyed)|comparable to|resembling|"
+    r"parecid[oa]s? a|similaires? à|ähnlich wie)"
 )
 SPAN_END = re.compile(
     r"\s*(?:,|;|\.|!|\?| but | and not | though | except | without | nothing | from the | made | released |"
@@ -89,3 +142,12 @@ GENERIC = frozenset(
 )
 LIKED = re.compile(r"\bi (?:really )?(?:liked|loved|enjoyed|adored)\b")
 DISLIKED = re.compile(r"\bi (?:really )?(?:didn't like|did not like|hated|disliked|didn't enjoy)\b")
+POPULAR = re.compile(
+    r"\b(?:popular|best[- ]known|most (?:watched|rated|popular)|hits?|blockbusters?|"
+    r"top[- ]rated|crowd[- ]pleasers?|classics|well[- ]known|famous)\b"
+)
+RECENT = re.compile(r"\b(?:recent|newest|latest|new releases?|newer)\b")
+TOPIC = re.compile(
+    r"\b(?:about|involving|featuring|set in|with a plot about|sobre|à propos de|über) "
+    r"([^\W\d_][\w '\-]{3,60}?)(?:[,.;!?]| but | and not | from | before | after |$)"
+)

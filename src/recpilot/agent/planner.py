@@ -15,7 +15,7 @@ from recpilot.agent.analysis import Request
 from recpilot.agent.demos import DemoSelector
 from recpilot.agent.plan import Plan, parse_plan, plan_schema
 from recpilot.agent.trace import LLMCall
-from recpilot.agent.validate import amend_plan, check_plan
+from recpilot.agent.validate import amend_plan, check_plan, merge, reading_of
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable, RecpilotError
 from recpilot.llm.base import LLM, LLMRequest, LLMResponse, Message
@@ -24,6 +24,8 @@ from recpilot.tools.base import Tool
 from recpilot.tools.resolve import TitleResolver
 
 log = logging.getLogger(__name__)
+
+PROMPT_VALUES = 60  # categorical values listed per attribute in the system prompt
 
 
 CRITIC_SCHEMA: dict[str, Any] = {
@@ -40,6 +42,8 @@ class PlanOutcome:
     calls: list[LLMCall] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     degraded_reasons: list[str] = field(default_factory=list)
+    reading: Request = field(default_factory=Request)  # the request the plan answers
+    decided_by: dict[str, str] = field(default_factory=dict)  # constraint -> who decided it
     source: str = "llm"  # "llm", "llm+repair", "rules-fallback"; "+amended" when amend_plan helped
     amendments: list[str] = field(default_factory=list)  # what amend_plan wrote into the plan used
 
@@ -71,14 +75,22 @@ class LLMPlanner:
         self.system = system_prompt(tools, catalog)
 
     def plan(
-        self, message: str, context: str, req: Request, fallback: Plan, session_excluded: list[str]
+        self,
+        message: str,
+        context: str,
+        req: Request,
+        fallback: Plan,
+        decided_by: dict[str, str],
     ) -> PlanOutcome:
+        """Ask the LLM for a whole plan; read it back, merge its reading with the rules
+        reading ``req`` (``decided_by``: who decided each of its constraints), write the
+        merged request into the plan and check what is left; one repair round."""
         messages = [Message(role="system", content=self.system)]
         for demo in self.demos.select(message):
             messages.append(Message(role="user", content=demo.request))
             messages.append(Message(role="assistant", content=demo.plan.model_dump_json()))
         messages.append(Message(role="user", content=f"{context}{message}" if context else message))
-        outcome = PlanOutcome(plan=fallback)
+        outcome = PlanOutcome(plan=fallback, reading=req, decided_by=dict(decided_by))
         rounds = 1 + (self.settings.repair_rounds if self.settings.validate else 0)
         unavailable = 0
         attempt = 0
@@ -105,14 +117,13 @@ class LLMPlanner:
             else:
                 steps, problems = parse_plan(plan, self.tools)
                 schema_failed = bool(problems)  # unknown tools or bad arguments
-                if not problems and self.settings.validate:
-                    problems = check_plan(
-                        steps, req, self.resolver, session_excluded=session_excluded
-                    )
-                    if problems:
-                        plan, problems, changes = self._amend(plan, problems, req, session_excluded)
-                        if changes:
-                            answer = plan.model_dump_json()
+                if not problems:
+                    reading, sources = merge(req, reading_of(steps, self.resolver), decided_by)
+                    if self.settings.validate:
+                        plan, changes = amend_plan(plan, reading, self.resolver)
+                        steps, problems = parse_plan(plan, self.tools)
+                        problems = problems or check_plan(steps, reading, self.resolver)
+                    outcome.reading, outcome.decided_by = reading, sources
                 if not problems and self.settings.critic and attempt < rounds:
                     problems = self._critique(message, plan, outcome)
                 if not problems:
@@ -123,6 +134,8 @@ class LLMPlanner:
                         outcome.source += "+amended"
                     return outcome
                 outcome.plan = plan
+                if changes:
+                    answer = plan.model_dump_json()
             log.info("plan problems round=%d problems=%s", attempt, problems)
             messages.append(Message(role="assistant", content=answer))
             messages.append(
@@ -136,34 +149,14 @@ class LLMPlanner:
         else:
             if schema_failed:
                 outcome.degraded_reasons.append("LLM output failed the plan schema twice")
-            if self.settings.validate or schema_failed or not _parses(outcome.plan, self.tools):
-                outcome.notes.append(
-                    "The planner's plan failed validation; used the rule-based plan instead."
-                )
-                outcome.notes.extend(f"validator: {p}" for p in last_problems[:3])
-                outcome.plan = fallback
-                outcome.source = "rules-fallback"
-            return outcome
+            outcome.notes.append(
+                "The planner's plan failed validation; used the rule-based plan instead."
+            )
+            outcome.notes.extend(f"validator: {p}" for p in last_problems[:3])
         outcome.plan = fallback
+        outcome.reading, outcome.decided_by = req, dict(decided_by)
         outcome.source = "rules-fallback"
         return outcome
-
-    def _amend(
-        self,
-        plan: Plan,
-        problems: list[str],
-        req: Request,
-        session_excluded: list[str],
-    ) -> tuple[Plan, list[str], list[str]]:
-        """Write the analysed constraints into a plan that failed validation: the amended plan,
-        what is still wrong with it (left for the LLM to repair) and what was changed."""
-        amended, changes = amend_plan(plan, req, session_excluded=session_excluded)
-        steps, invalid = parse_plan(amended, self.tools)
-        if not changes or invalid:
-            return plan, problems, []
-        remaining = check_plan(steps, req, self.resolver, session_excluded=session_excluded)
-        log.info("plan amended changes=%s remaining=%s", changes, remaining)
-        return amended, remaining, changes
 
     def _critique(self, message: str, plan: Plan, outcome: PlanOutcome) -> list[str]:
         """The optional LLM critic: one schema-constrained verdict on a plan that passed the
@@ -202,19 +195,18 @@ class LLMPlanner:
         return response
 
 
-def _parses(plan: Plan, tools: dict[str, Tool[Any]]) -> bool:
-    return not parse_plan(plan, tools)[1]
-
-
 def system_prompt(tools: dict[str, Tool[Any]], catalog: Catalog) -> str:
     """The static part of every planning prompt (kept identical across calls so the local
     backend's prefix cache reuses it)."""
     vocab = []
     for spec in catalog.attributes:
         if spec.kind.value == "categorical":
-            vocab.append(f"{spec.name}: {', '.join(catalog.categorical_values(spec.name))}")
+            values = catalog.categorical_values(spec.name)
+            shown = ", ".join(values[:PROMPT_VALUES])
+            more = f" … ({len(values)} values)" if len(values) > PROMPT_VALUES else ""
+            vocab.append(f"{spec.name}: {shown}{more}")
         elif spec.kind.value == "number" and (bounds := catalog.numeric_range(spec.name)):
-            vocab.append(f"{spec.name}: {int(bounds[0])}–{int(bounds[1])}")
+            vocab.append(f"{spec.name}: {bounds[0]:g}–{bounds[1]:g}")
     tool_lines = []
     for name, tool in tools.items():
         props = tool.schema().get("properties", {})
@@ -226,6 +218,9 @@ def system_prompt(tools: dict[str, Tool[Any]], catalog: Catalog) -> str:
         "Tools, in the order they usually appear:\n" + "\n".join(tool_lines) + "\n"
         "Catalog vocabulary:\n" + "\n".join(vocab) + "\n"
         "Rules: put every stated condition in search_catalog (include/exclude values, ranges); "
+        "read what the user means, also when it is indirect (an audience, a mood, an occasion) "
+        "or in another language, and express it with the catalog's own values; what the user "
+        'rules out in any words ("can\'t stand X", "X is not my thing") goes in exclude; '
         "use retrieve_similar with exact catalog titles for 'like X'; use rank for ordering; "
         "end with finalize(n) where n is the number asked for (default 5); for a question "
         "about a specific item use only lookup_items. Never invent titles. Text inside the "

@@ -1,6 +1,7 @@
-"""The ``rules`` brain: a deterministic plan from the request analysis, no LLM.
+"""The ``rules`` brain: a deterministic plan from a request, no LLM.
 
-A product mode (instant, no model) and the fallback when an LLM fails. It produces the same
+A product mode (instant, no model), the fast path when the rules reading accounts for the
+whole message, and the fallback when an LLM fails. It produces the same
 :class:`~recpilot.agent.plan.Plan` an LLM would.
 """
 
@@ -14,17 +15,34 @@ from recpilot.agent.plan import Plan, ToolCall
 DEFAULT_N = 5
 
 
-def plan_from_request(
-    req: Request,
-    titles: dict[str, str],
-    *,
-    excluded_genres: list[str] | None = None,
-    genre_attribute: str = "genres",
-    year_attribute: str | None = "year",
-    has_history: bool = False,
-) -> Plan:
-    """The canonical plan for an analysed request: hard filters, then soft retrieval, then
-    ranking, then the top n."""
+def search_args(req: Request) -> dict[str, Any]:
+    """``search_catalog`` arguments for the request's hard conditions ({} when none)."""
+    search: dict[str, Any] = {}
+    include = {a: list(v) for a, v in req.include.items() if v}
+    exclude = {
+        a: [v for v in values if v not in req.include.get(a, [])]
+        for a, values in req.exclude.items()
+    }
+    exclude = {a: v for a, v in exclude.items() if v}
+    if include:
+        search["include"] = include
+        if req.match == "any":
+            search["match"] = "any"
+    if exclude:
+        search["exclude"] = exclude
+    ranges = {
+        a: {"min": low, "max": high}
+        for a, (low, high) in req.ranges.items()
+        if low is not None or high is not None
+    }
+    if ranges:
+        search["ranges"] = ranges
+    return search
+
+
+def plan_from_request(req: Request, titles: dict[str, str], *, has_history: bool = False) -> Plan:
+    """The canonical plan for a request: hard filters, then soft retrieval, then ranking,
+    then the top n. Standing exclusions and limits must already be folded into ``req``."""
     if req.lookup:
         return Plan(
             steps=[
@@ -35,18 +53,7 @@ def plan_from_request(
             ]
         )
     steps: list[ToolCall] = []
-    exclude = [*req.exclude, *(g for g in excluded_genres or [] if g not in req.exclude)]
-    exclude = [g for g in exclude if g not in req.include]
-    search: dict[str, Any] = {}
-    if req.include:
-        search["include"] = {genre_attribute: req.include}
-        if req.match == "any":
-            search["match"] = "any"
-    if exclude:
-        search["exclude"] = {genre_attribute: exclude}
-    if year_attribute and (req.year_min is not None or req.year_max is not None):
-        search["ranges"] = {year_attribute: {"min": req.year_min, "max": req.year_max}}
-    if search:
+    if search := search_args(req):
         steps.append(ToolCall(tool="search_catalog", args=search))
     seeds = [titles[i] for i in req.like]
     if seeds:

@@ -1,140 +1,173 @@
-"""Reflection: deterministic checks of a plan against the message and the catalog.
+"""Reflection: an LLM plan is read back as a request, merged with the rules reading by
+evidence, written back into the plan, and checked against the catalog.
 
-Each problem is a sentence an LLM can act on ("the message asks for 3 items; set finalize
-n=3"). The reference is the deterministic request analysis, so an LLM plan that drops a
-stated constraint or invents a title is caught before anything runs.
-
-:func:`amend_plan` repairs the mechanical part without another LLM call: it writes the
-analysed genres, exclusions, year bounds and count into the plan's own steps. Problems it cannot fix
-(unknown or ambiguous titles, a missing "like X" retrieval, a lookup) still go back to the
-LLM.
+The LLM reads; facts check. :func:`reading_of` says what an LLM plan asks for.
+:func:`merge` combines it with the deterministic reading: the rules reader may *add* what the
+message states literally (values named verbatim, numbers, titles that resolve) and its
+literal negations win over an LLM inclusion of the same value — but it never deletes an LLM
+constraint because it found no words for it ("with my six-year-old" → Children's stays).
+:func:`amend_plan` writes the merged constraints into the LLM's own plan (its tools, seeds and
+ranking kept); :func:`check_plan` lists what is still wrong (titles that resolve to nothing,
+a missing lookup) as sentences an LLM can act on.
 """
 
 from __future__ import annotations
 
-from recpilot.agent.analysis import Request
+from recpilot.agent.analysis import Bounds, Request
 from recpilot.agent.plan import ParsedStep, Plan, ToolCall
+from recpilot.agent.rules import search_args
 from recpilot.tools.ranking import FinalizeArgs, LookupItemsArgs, RankArgs
 from recpilot.tools.resolve import TitleResolver
-from recpilot.tools.retrieval import RetrieveSimilarArgs
+from recpilot.tools.retrieval import RetrieveSemanticArgs, RetrieveSimilarArgs
 from recpilot.tools.search import SearchCatalogArgs
 
 
-def check_plan(
-    steps: list[ParsedStep],
-    req: Request,
-    resolver: TitleResolver,
-    *,
-    genre_attribute: str = "genres",
-    year_attribute: str = "year",
-    session_excluded: list[str] | None = None,
-) -> list[str]:
-    problems: list[str] = []
-    searches = [s.args for s in steps if isinstance(s.args, SearchCatalogArgs)]
-    include = {g for a in searches for g in a.include.get(genre_attribute, [])}
-    exclude = {g for a in searches for g in a.exclude.get(genre_attribute, [])}
-    for title in _titles(steps):
-        res = resolver.resolve(title)
-        if res.status == "ambiguous":
-            options = "; ".join(resolver.titles[i] for i in res.options)
-            problems.append(f"title {title!r} is ambiguous; use one of: {options}")
-        elif res.status != "resolved":
-            problems.append(f"no catalog title matches {title!r}; use exact catalog titles")
-    if req.lookup:
-        if not any(isinstance(s.args, LookupItemsArgs) for s in steps):
-            problems.append("the message asks about specific items; use lookup_items")
-        return problems
-    for genre in req.include:
-        if genre not in include:
-            problems.append(
-                f"the message asks for {genre}; add it to search_catalog include {genre_attribute}"
-            )
-    for genre in sorted(include - set(req.include)):
-        problems.append(f"the message does not ask for {genre}; remove it from include")
-    for genre in [*req.exclude, *(session_excluded or [])]:
-        if genre not in exclude:
-            problems.append(
-                f"the user ruled out {genre}; add it to search_catalog exclude {genre_attribute}"
-            )
-    low, high = _year_bounds(searches, year_attribute)
-    if req.year_min is not None and low != req.year_min:
-        problems.append(
-            f"the message implies {year_attribute} min {req.year_min} ({'; '.join(req.year_phrases)})"
-        )
-    if req.year_max is not None and high != req.year_max:
-        problems.append(
-            f"the message implies {year_attribute} max {req.year_max} ({'; '.join(req.year_phrases)})"
-        )
-    if req.year_min is None and req.year_max is None and (low is not None or high is not None):
-        problems.append(f"the message states no {year_attribute} range; remove ranges")
-    seeds = {
-        i
-        for s in steps
-        if isinstance(s.args, RetrieveSimilarArgs)
-        for i in _ids(s.args.titles, resolver)
-    }
-    for item_id in req.like:
-        if item_id not in seeds:
-            problems.append(
-                f"the message asks for items like {resolver.titles[item_id]!r}; add retrieve_similar"
-            )
-    finals = [s.args.n for s in steps if isinstance(s.args, FinalizeArgs)]
-    if req.n is not None and (not finals or finals[-1] != req.n):
-        problems.append(f"the message asks for {req.n} items; set finalize n={req.n}")
-    return problems
+def reading_of(steps: list[ParsedStep], resolver: TitleResolver) -> Request:
+    """The request an LLM plan answers: its conditions, seeds, topic, ordering and count."""
+    req = Request()
+    for step in steps:
+        args = step.args
+        if isinstance(args, SearchCatalogArgs):
+            for attribute, values in args.include.items():
+                for value in values:
+                    req.add(req.include, attribute, value, "")
+            for attribute, values in args.exclude.items():
+                for value in values:
+                    req.add(req.exclude, attribute, value, "")
+            for attribute, bounds in args.ranges.items():
+                if bounds.min is not None or bounds.max is not None:
+                    req.bound(attribute, bounds.min, bounds.max, "")
+            if args.include:
+                req.match = args.match
+        elif isinstance(args, RetrieveSimilarArgs):
+            req.like += [i for i in _ids(args.titles, resolver) if i not in req.like]
+        elif isinstance(args, RetrieveSemanticArgs):
+            req.about = args.text
+        elif isinstance(args, RankArgs):
+            if args.mode in ("popular", "recent"):
+                req.mode = args.mode
+            req.unwanted += [i for i in _ids(args.unwanted, resolver) if i not in req.unwanted]
+        elif isinstance(args, FinalizeArgs):
+            req.n = args.n
+        elif isinstance(args, LookupItemsArgs):
+            req.lookup += _ids(args.titles, resolver)
+            req.question = args.question
+    return req
 
 
-def amend_plan(
-    plan: Plan,
-    req: Request,
-    *,
-    genre_attribute: str = "genres",
-    year_attribute: str = "year",
-    session_excluded: list[str] | None = None,
-) -> tuple[Plan, list[str]]:
-    """The plan with the request's hard constraints written in, and what was changed.
+def merge(
+    rules: Request, llm: Request, decided_by: dict[str, str]
+) -> tuple[Request, dict[str, str]]:
+    """The request both readings support, and who decided each constraint.
 
-    Genres to include and the year range are set exactly as analysed (on the first
-    ``search_catalog``, removed from later ones); missing exclusions are added; the last
-    ``finalize`` gets the asked-for count. A search step is inserted first when the plan has
-    none. The LLM's choice of tools, seeds and ranking is kept.
+    ``decided_by`` holds the rules reading's sources ("rules" or "memory"); LLM additions
+    are marked "llm", constraints both read "rules+llm".
+    """
+    out = Request(
+        match=rules.match if rules.include else llm.match,
+        phrases=dict(rules.phrases),
+        like=list(rules.like),
+        unwanted=list(rules.unwanted),
+        unresolved=list(rules.unresolved),
+        liked=list(rules.liked),
+        disliked=list(rules.disliked),
+        n=rules.n if rules.n is not None else llm.n,
+        mode=rules.mode if rules.mode != "personal" else llm.mode,
+        about=rules.about or llm.about,
+        lookup=rules.lookup or llm.lookup,
+        question=rules.question or llm.question,
+        limits=dict(rules.limits),
+    )
+    sources = dict(decided_by)
+    added = False
+
+    def mark(key: str, reads: bool = True) -> None:
+        """``reads``: the constraint shows the LLM read something the rules did not (an
+        ordering alone does not: "popular" is what a model falls back to)."""
+        nonlocal added
+        if key in sources:
+            if "llm" not in sources[key]:
+                sources[key] += "+llm"
+        else:
+            sources[key] = "llm"
+            added = added or reads
+
+    for attribute, values in rules.include.items():
+        for value in values:
+            out.add(out.include, attribute, value, "")
+    for attribute, values in rules.exclude.items():
+        for value in values:
+            out.add(out.exclude, attribute, value, "")
+    for attribute, values in llm.include.items():
+        for value in values:
+            if value in rules.exclude.get(attribute, []):
+                continue  # the message negates it literally: the negation wins
+            out.add(out.include, attribute, value, "")
+            mark(f"include {attribute}={value}")
+    for attribute, values in llm.exclude.items():
+        for value in values:
+            if value in rules.include.get(attribute, []):
+                continue  # the message asks for it by name
+            out.add(out.exclude, attribute, value, "")
+            mark(f"exclude {attribute}={value}")
+    out.ranges = dict(rules.ranges)
+    for attribute, bounds in llm.ranges.items():
+        if attribute in rules.ranges:  # literal numbers in the message win
+            if rules.ranges[attribute] == bounds:
+                mark(f"range {attribute}")
+            continue
+        out.ranges[attribute] = bounds
+        mark(f"range {attribute}")
+    for item_id in llm.like:
+        if item_id not in out.like:
+            out.like.append(item_id)
+            mark(f"like {item_id}")
+    if llm.about and not rules.about:
+        mark("about")
+    if llm.mode != "personal" and rules.mode == "personal":
+        mark("mode", reads=False)
+    # What the rules could not read counts as understood when the LLM added a constraint.
+    out.unexplained = [] if added else list(rules.unexplained)
+    return out, sources
+
+
+def amend_plan(plan: Plan, req: Request, resolver: TitleResolver) -> tuple[Plan, list[str]]:
+    """The plan with the request's conditions written in, and what was changed.
+
+    The first ``search_catalog`` gets exactly the request's conditions (later ones keep
+    only what they add); one is inserted first when the plan has none; missing "like X"
+    seeds get a ``retrieve_similar``; the last ``finalize`` gets the asked-for count. The
+    LLM's choice of tools, seeds and ranking is kept.
     """
     if req.lookup:
         return plan, []
     steps = [ToolCall(tool=s.tool, args=dict(s.args)) for s in plan.steps]
     changes: list[str] = []
-    exclude = [g for g in [*req.exclude, *(session_excluded or [])] if g not in req.include]
-    years = {"min": req.year_min, "max": req.year_max}
-    has_years = req.year_min is not None or req.year_max is not None
+    wanted = search_args(req)
     searches = [s for s in steps if s.tool == "search_catalog"]
-    if not searches and (req.include or exclude or has_years):
+    if not searches and wanted:
         steps.insert(0, ToolCall(tool="search_catalog", args={}))
         searches = steps[:1]
         changes.append("added search_catalog")
     for k, search in enumerate(searches):
-        include = dict(search.args.get("include") or {})
-        wanted = req.include if k == 0 else []
-        if sorted(include.get(genre_attribute, [])) != sorted(wanted):
-            include[genre_attribute] = list(wanted)
-            changes.append(f"include {genre_attribute} = {wanted}")
-        search.args["include"] = {a: v for a, v in include.items() if v}
-        if k == 0 and req.include:
-            search.args["match"] = req.match
-        excluded = dict(search.args.get("exclude") or {})
-        have = list(excluded.get(genre_attribute, []))
-        missing = [g for g in exclude if g not in have] if k == 0 else []
-        if missing:
-            excluded[genre_attribute] = have + missing
-            changes.append(f"exclude {genre_attribute} += {missing}")
-        search.args["exclude"] = excluded
-        ranges = dict(search.args.get("ranges") or {})
-        if k == 0 and has_years:
-            if ranges.get(year_attribute) != years:
-                changes.append(f"{year_attribute} range = {req.year_min}..{req.year_max}")
-            ranges[year_attribute] = years
-        elif ranges.pop(year_attribute, None) is not None:
-            changes.append(f"removed a {year_attribute} range")
-        search.args["ranges"] = ranges
+        # The first search carries every condition; later ones keep only a title filter.
+        target = dict(wanted) if k == 0 else {}
+        if search.args.get("title"):
+            target["title"] = search.args["title"]
+        if _conditions(search.args) != _conditions(target):
+            changes.append(_describe_change(search.args, target))
+        search.args = target
+    seeds = {
+        i
+        for s in steps
+        if s.tool == "retrieve_similar"
+        for i in _ids(list(s.args.get("titles", [])), resolver)
+    }
+    missing = [resolver.titles[i] for i in req.like if i not in seeds]
+    if missing:
+        at = next((k for k, s in enumerate(steps) if s.tool != "search_catalog"), len(steps))
+        steps.insert(at, ToolCall(tool="retrieve_similar", args={"titles": missing}))
+        changes.append(f"added retrieve_similar for {', '.join(missing)}")
     if req.n is not None:
         finals = [s for s in steps if s.tool == "finalize"]
         if not finals:
@@ -143,7 +176,35 @@ def amend_plan(
         elif finals[-1].args.get("n") != req.n:
             finals[-1].args["n"] = req.n
             changes.append(f"finalize n = {req.n}")
-    return Plan(steps=steps), changes
+    return Plan(steps=[s for s in steps if s.tool != "search_catalog" or s.args]), changes
+
+
+def check_plan(steps: list[ParsedStep], req: Request, resolver: TitleResolver) -> list[str]:
+    """What is still wrong with a (merged, amended) plan, as repair messages."""
+    problems: list[str] = []
+    for title in _titles(steps):
+        res = resolver.resolve(title)
+        if res.status == "ambiguous":
+            options = "; ".join(resolver.titles[i] for i in res.options)
+            problems.append(f"title {title!r} is ambiguous; use one of: {options}")
+        elif res.status != "resolved":
+            problems.append(f"no catalog title matches {title!r}; use exact catalog titles")
+    if req.lookup and not any(isinstance(s.args, LookupItemsArgs) for s in steps):
+        problems.append("the message asks about specific items; use lookup_items")
+    return problems
+
+
+def _conditions(args: dict[str, object]) -> dict[str, object]:
+    keys = ("include", "exclude", "ranges", "match", "title")
+    return {k: args[k] for k in keys if args.get(k) and not (k == "match" and args[k] == "all")}
+
+
+def _describe_change(before: dict[str, object], after: dict[str, object]) -> str:
+    parts = []
+    for key in ("include", "exclude", "ranges"):
+        if before.get(key) != after.get(key):
+            parts.append(f"{key} = {after.get(key) or {}}")
+    return "; ".join(parts) or "conditions rewritten"
 
 
 def _titles(steps: list[ParsedStep]) -> list[str]:
@@ -161,16 +222,11 @@ def _ids(titles: list[str], resolver: TitleResolver) -> list[str]:
     ids = []
     for title in titles:
         res = resolver.resolve(title)
-        if res.item_id:
+        if res.status == "resolved" and res.item_id and res.item_id not in ids:
             ids.append(res.item_id)
     return ids
 
 
-def _year_bounds(
-    searches: list[SearchCatalogArgs], attribute: str
-) -> tuple[int | None, int | None]:
-    lows = [a.ranges[attribute].min for a in searches if attribute in a.ranges]
-    highs = [a.ranges[attribute].max for a in searches if attribute in a.ranges]
-    low = max((v for v in lows if v is not None), default=None)
-    high = min((v for v in highs if v is not None), default=None)
-    return (None if low is None else int(low), None if high is None else int(high))
+def range_text(bounds: Bounds) -> str:
+    low, high = bounds
+    return f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"

@@ -51,7 +51,7 @@ def generate(
         raise ConfigError(
             "demos generate needs an LLM: use --llm local, local:qwen2.5-coder-0.5b or openai:MODEL"
         )
-    agent = build_agent(AgentOptions(dataset=dataset, llm=llm, llm_reply=False))
+    agent = build_agent(AgentOptions(dataset=dataset, llm=llm, llm_reply=False, route=False))
     assert agent.llm is not None
     report = generate_demos(
         agent, agent.llm, load_bank(grown_path()), count, grown_path(), seed=seed

@@ -1,0 +1,99 @@
+"""Negation in the many ways people say it: with the rules brain alone, every phrasing
+excludes what it names — in the reading and in every returned item."""
+
+from __future__ import annotations
+
+import pytest
+
+from recpilot.agent.agent import Agent
+from recpilot.agent.analysis import analyze
+from recpilot.agent.build import new_session
+
+# (message, the genres it rules out)
+NEGATIVE = [
+    ("I dislike horror", ["Horror"]),
+    ("I can't stand horror movies", ["Horror"]),
+    ("horror is not my thing", ["Horror"]),
+    ("I really dislike horror movies, never show me any. Recommend something.", ["Horror"]),
+    ("no horror please", ["Horror"]),
+    ("I hate horror", ["Horror"]),
+    ("anything but horror", ["Horror"]),
+    ("keep the horror away", ["Horror"]),
+    ("no more horror films", ["Horror"]),
+    ("spare me the horror", ["Horror"]),
+    ("I'm not into horror", ["Horror"]),
+    ("not a fan of horror, to be honest", ["Horror"]),
+    ("horror? no thanks", ["Horror"]),
+    ("Horror? Not for me.", ["Horror"]),
+    ("please avoid horror", ["Horror"]),
+    ("a film without horror", ["Horror"]),
+    ("I'd rather not watch horror tonight", ["Horror"]),
+    ("I don't want anything scary", ["Horror"]),
+    ("nothing scary tonight", ["Horror"]),
+    ("stay away from horror", ["Horror"]),
+    ("steer clear of horror films", ["Horror"]),
+    ("I'm allergic to horror", ["Horror"]),
+    ("horror gives me nightmares", ["Horror"]),
+    ("I really can't deal with gore", ["Horror"]),
+    ("drop the horror", ["Horror"]),
+    ("Please, no horror whatsoever", ["Horror"]),
+    ("I'm sick of comedies", ["Comedy"]),
+    ("tired of comedies, show me something else", ["Comedy"]),
+    ("anything except comedy", ["Comedy"]),
+    ("I've had enough of crime movies", ["Crime"]),
+    ("no crime stuff", ["Crime"]),
+    ("crime films are off the table", ["Crime"]),
+    ("skip the sci-fi", ["Sci-Fi"]),
+    ("sci-fi bores me", ["Sci-Fi"]),
+    ("I detest romance", ["Romance"]),
+    ("romance is a no-go", ["Romance"]),
+    ("nothing romantic", ["Romance"]),
+    ("I won't watch anything with romance", ["Romance"]),
+    ("I do not like action films", ["Action"]),
+    ("action movies aren't for me", ["Action"]),
+    ("exclude dramas", ["Drama"]),
+    ("drama is not welcome here", ["Drama"]),
+    ("no horror or crime", ["Horror", "Crime"]),
+    ("neither horror nor crime", ["Horror", "Crime"]),
+    ("not horror, not crime", ["Horror", "Crime"]),
+    ("forget horror, give me comedy", ["Horror"]),
+    ("something funny but no horror", ["Horror"]),
+    ("sin terror, por favor", ["Horror"]),
+    ("pas de comédies", ["Comedy"]),
+    ("keine Horrorfilme bitte", ["Horror"]),
+]
+
+
+def test_the_list_is_long_enough() -> None:
+    assert len(NEGATIVE) >= 40
+
+
+@pytest.mark.parametrize(("message", "ruled_out"), NEGATIVE)
+def test_negative_phrasing_excludes_what_it_names(
+    agent: Agent, message: str, ruled_out: list[str]
+) -> None:
+    req = analyze(message, agent.vocab)
+    assert sorted(req.exclude.get("genres", [])) == sorted(ruled_out)
+    assert not set(req.include.get("genres", [])) & set(ruled_out)
+    turn = agent.turn(new_session(agent, None), message)
+    assert turn.items
+    for item in agent.catalog.get_items([i.item_id for i in turn.items]):
+        genres = item.attributes["genres"]
+        assert isinstance(genres, list) and not set(genres) & set(ruled_out), item.title
+
+
+@pytest.mark.parametrize(
+    ("message", "wanted"),
+    [
+        ("I don't mind horror", "Horror"),
+        ("nothing but comedies", "Comedy"),
+        ("not only comedy, also romance", "Comedy"),
+        ("I can't get enough of horror", "Horror"),
+    ],
+)
+def test_phrasings_that_only_look_negative_keep_the_value(
+    agent: Agent, message: str, wanted: str
+) -> None:
+    req = analyze(message, agent.vocab)
+    assert wanted in req.include.get("genres", [])
+    assert wanted not in req.exclude.get("genres", [])
