@@ -161,9 +161,10 @@ class Agent:
         session.exclude(reading.exclude)
         session.limits.update(reading.limits)
         plan = outcome.plan
-        record.not_understood = [*reading.unexplained]
-        if record.not_understood:
-            words = ", ".join(repr(w) for w in record.not_understood)
+        # Words no reader used, and names that matched no catalog item.
+        record.not_understood = [*reading.unexplained, *reading.unresolved]
+        if reading.unexplained:  # (unresolved names get their own note)
+            words = ", ".join(repr(w) for w in reading.unexplained)
             record.notes.append(f"I did not understand {words}.")
         if record.not_understood and not _understood(reading):
             # Nothing was read from the request: offer picks explicitly, never as its answer.

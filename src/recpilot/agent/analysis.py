@@ -168,6 +168,17 @@ class Vocabulary:
         return list(spec.values) if spec else []
 
     @cached_property
+    def meta_words(self) -> frozenset[str]:
+        """Words that name the catalog's attributes ("published", "pages", "author"): they
+        frame a condition rather than state one."""
+        words: set[str] = set()
+        for spec in self.profile.attributes:
+            for word in spec.name.split("_"):
+                words |= _forms(word)
+            words.update(spec.units)
+        return frozenset(words)
+
+    @cached_property
     def phrase_set(self) -> frozenset[str]:
         return frozenset(" ".join(k) for k in self.phrases)
 
@@ -220,7 +231,7 @@ def analyze(message: str, vocab: Vocabulary, shown: list[str] | None = None) -> 
         if _content_words(topic, vocab.lexicon):
             req.about = topic
             text = _blank(text, m.start(), m.start(1) + len(m.group(1)))
-    req.unexplained = _content_words(text, vocab.lexicon)
+    req.unexplained = [w for w in _content_words(text, vocab.lexicon) if w not in vocab.meta_words]
     return req
 
 
@@ -495,7 +506,9 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
     num = r"(\d+(?:[.,]\d+)?)"
     cur = r"([$€£])?\s?"
     unit_after = rf"(?:\s?({unit_re})(?![\w]))?"
-    standing = r"(nothing|never|no\w*|not\s+\w+)?\s*"
+    # "nothing over $20": a negation turns the limit round, and "nothing"/"never" makes it a
+    # standing limit (kept by memory); "no more than $20" only turns it round.
+    standing = r"\b(nothing|never|none|no|not)?\s*"
     patterns: list[tuple[str, str]] = [
         (
             rf"\b{standing}(?:({unit_re})\s+)?(?:between|from)\s+{cur}{num}\s*(?:and|to|-)\s*{cur}{num}{unit_after}",
@@ -523,6 +536,8 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
             if len(attrs) != 1 or not numbers:
                 continue  # no unit (or two): which attribute is meant is not stated
             attr = attrs.pop()
+            if flag and kind != "between":
+                kind = "min" if kind == "max" else "max"
             if kind == "between" and len(numbers) >= 2:
                 low, high = min(numbers[:2]), max(numbers[:2])
             elif kind == "max":
@@ -530,7 +545,7 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
             else:
                 low, high = numbers[0], None
             req.bound(attr, low, high, m[0])
-            if flag and flag.strip():
+            if flag in ("nothing", "never", "none"):
                 req.limits[attr] = req.ranges[attr]
             text = _blank(text, m.start(), m.end())
     return text

@@ -15,6 +15,7 @@ from recpilot.agent.planner import LLMPlanner, PlannerSettings, system_prompt
 from recpilot.agent.react import ReactLoop
 from recpilot.agent.session import Session
 from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
+from recpilot.catalog.profile import Role, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.config import subdir
 from recpilot.errors import UnknownId
@@ -74,9 +75,10 @@ def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
 
         return search
 
-    years = None
-    if catalog.attribute("year") is not None:
-        by_id = {row[0]: row[1] for row in catalog.query("SELECT item_id, year FROM items")}
+    years = None  # the time-like attribute (year, published, ...), for "recent" ordering
+    if (time_attr := build_profile(catalog).roles.get(Role.time)) is not None:
+        column = '"' + time_attr.replace('"', '""') + '"'
+        by_id = {row[0]: row[1] for row in catalog.query(f"SELECT item_id, {column} FROM items")}
         years = np.array(
             [np.nan if by_id.get(i) is None else float(by_id[i]) for i in data.item_ids],
             dtype=np.float64,

@@ -1,0 +1,198 @@
+"""The brain on a catalog that is not movies: a planted book catalog with its own attribute
+names (author, category, language, price, pages, published, blurb)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from recpilot.agent.agent import Agent
+from recpilot.agent.session import Session
+from recpilot.catalog.build import write_catalog
+from recpilot.catalog.schema import AttributeKind, AttributeSpec
+from recpilot.catalog.store import Catalog
+from recpilot.llm.scripted import ScriptedLLM
+from recpilot.models.registry import make_model
+from recpilot.tools.suite import ModelSuite
+
+from .conftest import llm_agent
+
+AUTHORS = ["Yuki Tanabe", "Noor Haddad", "Claire Dubois", "Diego Ortega", "Anna Weber"]
+CATEGORIES = ["Mystery", "Poetry", "Travel", "Horror", "Romance", "Children"]
+LANGUAGES = ["English", "French", "Spanish", "German"]
+
+
+def _books() -> list[dict[str, object]]:
+    rng = np.random.default_rng(7)
+    books = []
+    for k in range(60):
+        category = CATEGORIES[k % len(CATEGORIES)]
+        books.append(
+            {
+                "item_id": f"b{k}",
+                "title": f"The {['Silent', 'Last', 'Blue', 'Hidden', 'Long'][k % 5]} "
+                f"{['Road', 'Letter', 'Garden', 'Harbour', 'Night', 'Winter'][k // 10]} {k}",
+                "author": [AUTHORS[k % len(AUTHORS)]],
+                "category": [category],
+                "language": [LANGUAGES[(k // 2) % len(LANGUAGES)]],
+                "price": float(round(rng.uniform(5, 30), 2)),
+                "pages": float(rng.integers(80, 700)),
+                "published": float(1950 + (k * 7) % 74),
+                "blurb": f"A {category.lower()} book.",
+            }
+        )
+    return books
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog]:
+    rows = _books()
+    path = tmp_path_factory.mktemp("books") / "books.duckdb"
+    items = pa.table({key: [row[key] for row in rows] for key in rows[0]})
+    users = [f"u{k}" for k in range(30)]
+    events = [(u, f"b{(k * 7 + j) % 60}", j) for k, u in enumerate(users) for j in range(8)]
+    interactions = pa.table(
+        {
+            "user_id": [e[0] for e in events],
+            "item_id": [e[1] for e in events],
+            "timestamp": [e[2] for e in events],
+        }
+    )
+    write_catalog(
+        path,
+        name="books",
+        source="tests",
+        items=items,
+        attributes=[
+            AttributeSpec(name="author", kind=AttributeKind.categorical),
+            AttributeSpec(name="category", kind=AttributeKind.categorical),
+            AttributeSpec(name="language", kind=AttributeKind.categorical),
+            AttributeSpec(name="price", kind=AttributeKind.number),
+            AttributeSpec(name="pages", kind=AttributeKind.number),
+            AttributeSpec(name="published", kind=AttributeKind.number),
+            AttributeSpec(name="blurb", kind=AttributeKind.text),
+        ],
+        interactions=interactions,
+    )
+    catalog = Catalog.open(path)
+    yield catalog
+    catalog.close()
+
+
+@pytest.fixture(scope="module")
+def book_suite(books: Catalog) -> ModelSuite:
+    data = books.interactions()
+    return ModelSuite(
+        item_ids=[str(i) for i in data.item_ids],
+        personal=make_model("ease", reg=10.0).fit(data),
+        similar=make_model("itemknn").fit(data),
+        popularity=data.item_popularity(),
+    )
+
+
+def _rows(books: Catalog, ids: list[str]) -> list[dict[str, object]]:
+    return [item.attributes for item in books.get_items(ids)]
+
+
+@pytest.mark.parametrize(
+    ("message", "check"),
+    [
+        (
+            "Mystery books under 12 dollars",
+            lambda r: r["category"] == ["Mystery"] and r["price"] <= 12,
+        ),
+        ("French poetry", lambda r: r["category"] == ["Poetry"] and r["language"] == ["French"]),
+        (
+            "Horror published before 1980",
+            lambda r: r["category"] == ["Horror"] and r["published"] < 1980,
+        ),
+        ("Anything by Yuki Tanabe?", lambda r: r["author"] == ["Yuki Tanabe"]),
+        (
+            "travel books with at least 300 pages",
+            lambda r: r["category"] == ["Travel"] and r["pages"] >= 300,
+        ),
+        (
+            "romance, but nothing by Noor Haddad",
+            lambda r: r["category"] == ["Romance"] and r["author"] != ["Noor Haddad"],
+        ),
+        ("I can't stand horror", lambda r: r["category"] != ["Horror"]),
+    ],
+)
+def test_rules_brain_reads_a_book_catalog(
+    books: Catalog, book_suite: ModelSuite, message: str, check: object
+) -> None:
+    agent = Agent(books, book_suite)
+    turn = agent.turn(Session(), message)
+    assert turn.items and turn.not_understood == [] and turn.answer_kind == "answer"
+    assert all(check(row) for row in _rows(books, [i.item_id for i in turn.items]))  # type: ignore[operator]
+
+
+def test_three_travel_books_is_a_count(books: Catalog, book_suite: ModelSuite) -> None:
+    turn = Agent(books, book_suite).turn(Session(), "Three travel books")
+    assert len(turn.items) == 3
+    assert all(r["category"] == ["Travel"] for r in _rows(books, [i.item_id for i in turn.items]))
+
+
+def test_an_unreadable_request_is_flagged_not_answered(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    turn = Agent(books, book_suite).turn(Session(), "something that smells like rain")
+    assert turn.answer_kind == "fallback"
+    assert "smells" in turn.not_understood and "rain" in turn.not_understood
+    assert "not an answer to your request" in turn.reply
+    assert "did not understand" in turn.reply
+    contract = turn.contract()
+    assert contract["answer_kind"] == "fallback" and contract["not_understood"]
+
+
+def test_part_not_understood_is_said_and_the_rest_answered(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    turn = Agent(books, book_suite).turn(Session(), "gloomy mystery books")
+    assert turn.answer_kind == "answer" and turn.not_understood == ["gloomy"]
+    assert "did not understand 'gloomy'" in turn.reply
+    assert all(r["category"] == ["Mystery"] for r in _rows(books, [i.item_id for i in turn.items]))
+
+
+def test_the_llm_reads_what_rules_cannot_and_routing_skips_it_otherwise(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    plan = json.dumps(
+        {
+            "steps": [
+                {"tool": "search_catalog", "args": {"include": {"category": ["Children"]}}},
+                {"tool": "finalize", "args": {"n": 4}},
+            ]
+        }
+    )
+    llm = ScriptedLLM(plan)
+    agent = llm_agent(books, book_suite, llm, route=True)
+    agent.settings.llm_reply = False
+    turn = agent.turn(Session(), "something for my nephew's bedtime")
+    assert [c.purpose for c in turn.llm] == ["plan"]
+    assert turn.decided_by == {"include category=Children": "llm"}
+    assert turn.not_understood == [] and turn.answer_kind == "answer"
+    assert all(r["category"] == ["Children"] for r in _rows(books, [i.item_id for i in turn.items]))
+    # Every word read by the rules: no LLM call at all.
+    routed = agent.turn(Session(), "French poetry")
+    assert routed.llm == [] and routed.plan_source == "rules-routed"
+
+
+def test_what_the_user_rules_out_is_kept_for_the_session(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    agent = Agent(books, book_suite)
+    session = Session()
+    agent.turn(session, "I can't stand horror")
+    assert session.excluded == {"category": ["Horror"]}
+    agent.turn(session, "nothing over $20")
+    assert session.limits == {"price": (None, 20.0)}
+    turn = agent.turn(session, "10 books please")
+    rows = _rows(books, [i.item_id for i in turn.items])
+    assert len(rows) == 10
+    assert all(r["category"] != ["Horror"] and r["price"] <= 20 for r in rows)  # type: ignore[operator]
+    assert turn.decided_by == {"exclude category=Horror": "memory", "range price": "memory"}
