@@ -71,7 +71,13 @@ def llm_agent(
     agent = Agent(catalog, suite, llm=llm, settings=AgentSettings(route=route))
     selector = DemoSelector(load_bank(), HashingEmbedder(), k=2)
     agent.planner = LLMPlanner(
-        llm, agent.tools, catalog, agent.resolver, selector, PlannerSettings(validate=validate)
+        llm,
+        agent.tools,
+        catalog,
+        agent.resolver,
+        selector,
+        PlannerSettings(validate=validate),
+        agent.profile,
     )
     return agent
 

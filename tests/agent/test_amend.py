@@ -6,10 +6,19 @@ from __future__ import annotations
 from recpilot.agent.analysis import Request
 from recpilot.agent.plan import Plan, ToolCall, parse_plan
 from recpilot.agent.validate import amend_plan, merge, reading_of
+from recpilot.catalog.profile import AttributeProfile, CatalogProfile, Role
+from recpilot.catalog.schema import AttributeKind
 from recpilot.tools.registry import default_tools
 from recpilot.tools.resolve import TitleResolver
 
 RESOLVER = TitleResolver({"1": "Fargo (1996)", "2": "Heat (1995)"})
+PROFILE = CatalogProfile(
+    (
+        AttributeProfile("genres", AttributeKind.categorical, ("Children's", "Comedy", "Horror")),
+        AttributeProfile("year", AttributeKind.number, low=1920, high=1998, role=Role.time),
+        AttributeProfile("price", AttributeKind.number, low=1, high=50, role=Role.price),
+    )
+)
 
 
 def plan(*steps: tuple[str, dict]) -> Plan:  # type: ignore[type-arg]
@@ -28,7 +37,7 @@ def test_an_llm_constraint_the_rules_cannot_see_survives() -> None:
     llm = llm_reading(
         plan(("search_catalog", {"include": {"genres": ["Children's"]}}), ("finalize", {"n": 5}))
     )
-    merged, sources = merge(rules, llm, {})
+    merged, sources, _ = merge(rules, llm, {}, PROFILE)
     assert merged.include == {"genres": ["Children's"]}
     assert sources == {"include genres=Children's": "llm"}
     assert merged.unexplained == []  # the LLM read what the rules could not
@@ -43,7 +52,7 @@ def test_an_llm_constraint_the_rules_cannot_see_survives() -> None:
 def test_a_literal_negation_beats_an_llm_inclusion() -> None:
     rules = Request(exclude={"genres": ["Horror"]}, include={"genres": ["Comedy"]})
     llm = llm_reading(plan(("search_catalog", {"include": {"genres": ["Horror", "Comedy"]}})))
-    merged, sources = merge(rules, llm, {"exclude genres=Horror": "rules"})
+    merged, sources, _ = merge(rules, llm, {"exclude genres=Horror": "rules"}, PROFILE)
     assert merged.include == {"genres": ["Comedy"]}
     assert merged.exclude == {"genres": ["Horror"]}
     assert sources["exclude genres=Horror"] == "rules"
@@ -59,15 +68,34 @@ def test_literal_numbers_win_and_llm_only_ranges_stay() -> None:
             )
         )
     )
-    merged, sources = merge(rules, llm, {"range year": "rules"})
+    merged, sources, _ = merge(rules, llm, {"range year": "rules"}, PROFILE)
     assert merged.ranges == {"year": (1990.0, None), "price": (None, 20.0)}
     assert sources == {"range year": "rules", "range price": "llm"}
 
 
 def test_an_llm_that_adds_nothing_leaves_the_request_not_understood() -> None:
     rules = Request(unexplained=["blorp"])
-    merged, _ = merge(rules, llm_reading(plan(("rank", {"mode": "popular"}))), {})
+    merged, _, _ = merge(rules, llm_reading(plan(("rank", {"mode": "popular"}))), {}, PROFILE)
     assert merged.unexplained == ["blorp"]
+
+
+def test_values_and_ranges_the_catalog_lacks_are_rejected() -> None:
+    llm = llm_reading(
+        plan(
+            (
+                "search_catalog",
+                {
+                    "include": {"genres": ["comedy", "Cyberpunk"], "director": ["Hitchcock"]},
+                    "ranges": {"genres": {"min": 1}},
+                },
+            )
+        )
+    )
+    merged, sources, rejected = merge(Request(), llm, {}, PROFILE)
+    assert merged.include == {"genres": ["Comedy"]}  # the catalog's own spelling
+    assert merged.ranges == {}
+    assert rejected == ["genres=Cyberpunk", "director=Hitchcock", "genres range"]
+    assert sources == {"include genres=Comedy": "llm"}
 
 
 def test_missing_search_and_seed_are_inserted_and_the_rest_is_kept() -> None:

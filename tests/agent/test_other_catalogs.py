@@ -196,3 +196,41 @@ def test_what_the_user_rules_out_is_kept_for_the_session(
     assert len(rows) == 10
     assert all(r["category"] != ["Horror"] and r["price"] <= 20 for r in rows)  # type: ignore[operator]
     assert turn.decided_by == {"exclude category=Horror": "memory", "range price": "memory"}
+
+
+INVENTED = json.dumps(
+    {
+        "steps": [
+            {
+                "tool": "search_catalog",
+                "args": {
+                    "include": {"category": ["Mystery"], "director": ["Hitchcock"]},
+                },
+            },
+            {"tool": "finalize", "args": {"n": 3}},
+        ]
+    }
+)
+
+
+def test_an_llm_value_the_catalog_lacks_is_rejected_and_said(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    agent = llm_agent(books, book_suite, ScriptedLLM(INVENTED))
+    agent.settings.llm_reply = False
+    turn = agent.turn(Session(), "a gloomy mystery in the style of the old masters")
+    assert turn.decided_by == {"include category=Mystery": "rules+llm"}
+    assert any("director=Hitchcock" in note for note in turn.notes)
+    assert turn.items and not turn.degraded
+    assert all(r["category"] == ["Mystery"] for r in _rows(books, [i.item_id for i in turn.items]))
+
+
+def test_a_failing_tool_step_degrades_the_turn_and_says_what_was_dropped(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    agent = llm_agent(books, book_suite, ScriptedLLM(INVENTED), validate=False)
+    agent.settings.llm_reply = False
+    turn = agent.turn(Session(), "a gloomy mystery in the style of the old masters")
+    assert turn.degraded
+    assert any("search_catalog failed" in r for r in turn.degraded_reasons)
+    assert "results ignore it" in turn.reply

@@ -128,6 +128,7 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
             agent.resolver,
             selector,
             PlannerSettings(validate=options.validate, critic=options.critic),
+            agent.profile,
         )
         if options.mode == "react":
             agent.react = ReactLoop(llm, tools, catalog, system_prompt(tools, catalog))

@@ -16,6 +16,7 @@ from recpilot.agent.demos import DemoSelector
 from recpilot.agent.plan import Plan, parse_plan, plan_schema
 from recpilot.agent.trace import LLMCall
 from recpilot.agent.validate import amend_plan, check_plan, merge, reading_of
+from recpilot.catalog.profile import CatalogProfile, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable, RecpilotError
 from recpilot.llm.base import LLM, LLMRequest, LLMResponse, Message
@@ -65,10 +66,12 @@ class LLMPlanner:
         resolver: TitleResolver,
         demos: DemoSelector,
         settings: PlannerSettings | None = None,
+        profile: CatalogProfile | None = None,
     ) -> None:
         self.llm = llm
         self.tools = tools
         self.resolver = resolver
+        self.profile = profile or build_profile(catalog)
         self.demos = demos
         self.settings = settings or PlannerSettings()
         self.schema = plan_schema(tools, catalog)
@@ -118,7 +121,15 @@ class LLMPlanner:
                 steps, problems = parse_plan(plan, self.tools)
                 schema_failed = bool(problems)  # unknown tools or bad arguments
                 if not problems:
-                    reading, sources = merge(req, reading_of(steps, self.resolver), decided_by)
+                    reading, sources, rejected = merge(
+                        req, reading_of(steps, self.resolver), decided_by, self.profile
+                    )
+                    if rejected:
+                        outcome.notes.append(
+                            "The planner asked for "
+                            + ", ".join(rejected)
+                            + ", which the catalog does not have; I ignored it."
+                        )
                     if self.settings.validate:
                         plan, changes = amend_plan(plan, reading, self.resolver)
                         steps, problems = parse_plan(plan, self.tools)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from recpilot.agent.analysis import Bounds, Request
 from recpilot.agent.plan import ParsedStep, Plan, ToolCall
 from recpilot.agent.rules import search_args
+from recpilot.catalog.profile import CatalogProfile
+from recpilot.catalog.schema import AttributeKind
 from recpilot.tools.ranking import FinalizeArgs, LookupItemsArgs, RankArgs
 from recpilot.tools.resolve import TitleResolver
 from recpilot.tools.retrieval import RetrieveSemanticArgs, RetrieveSimilarArgs
@@ -56,13 +58,15 @@ def reading_of(steps: list[ParsedStep], resolver: TitleResolver) -> Request:
 
 
 def merge(
-    rules: Request, llm: Request, decided_by: dict[str, str]
-) -> tuple[Request, dict[str, str]]:
-    """The request both readings support, and who decided each constraint.
+    rules: Request, llm: Request, decided_by: dict[str, str], profile: CatalogProfile
+) -> tuple[Request, dict[str, str], list[str]]:
+    """The request both readings support, who decided each constraint, and the LLM
+    constraints rejected because the catalog has no such attribute or value.
 
     ``decided_by`` holds the rules reading's sources ("rules" or "memory"); LLM additions
     are marked "llm", constraints both read "rules+llm".
     """
+    llm, rejected = _grounded(llm, profile)
     out = Request(
         match=rules.match if rules.include else llm.match,
         phrases=dict(rules.phrases),
@@ -128,7 +132,29 @@ def merge(
         mark("mode", reads=False)
     # What the rules could not read counts as understood when the LLM added a constraint.
     out.unexplained = [] if added else list(rules.unexplained)
-    return out, sources
+    return out, sources, rejected
+
+
+def _grounded(req: Request, profile: CatalogProfile) -> tuple[Request, list[str]]:
+    """``req`` without the values and ranges the catalog does not have."""
+    rejected: list[str] = []
+    out = Request(match=req.match, like=req.like, unwanted=req.unwanted, n=req.n, mode=req.mode)
+    out.about, out.lookup, out.question = req.about, req.lookup, req.question
+    for source, target in ((req.include, out.include), (req.exclude, out.exclude)):
+        for attribute, values in source.items():
+            for value in values:
+                canonical = profile.canonical(attribute, value)
+                if canonical is None:
+                    rejected.append(f"{attribute}={value}")
+                else:
+                    out.add(target, attribute, canonical, "")
+    for attribute, bounds in req.ranges.items():
+        spec = profile.get(attribute)
+        if spec is None or spec.kind != AttributeKind.number:
+            rejected.append(f"{attribute} range")
+        else:
+            out.ranges[attribute] = bounds
+    return out, rejected
 
 
 def amend_plan(plan: Plan, req: Request, resolver: TitleResolver) -> tuple[Plan, list[str]]:
