@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from recpilot.agent.agent import Agent
+from recpilot.agent.demos import catalog_bank, fits, load_bank
 from recpilot.agent.session import Session
 from recpilot.catalog.build import write_catalog
 from recpilot.catalog.schema import AttributeKind, AttributeSpec
@@ -234,3 +235,16 @@ def test_a_failing_tool_step_degrades_the_turn_and_says_what_was_dropped(
     assert turn.degraded
     assert any("search_catalog failed" in r for r in turn.degraded_reasons)
     assert "results ignore it" in turn.reply
+
+
+def test_demonstrations_fit_the_catalog(books: Catalog, book_suite: ModelSuite) -> None:
+    agent = Agent(books, book_suite)
+    bank = catalog_bank(load_bank(), agent.profile, agent.resolver)
+    assert bank and all(fits(d, agent.profile, agent.resolver) for d in bank)
+    # No shipped movie demonstration names an attribute this catalog lacks.
+    assert not any("genres" in d.plan.model_dump_json() for d in bank)
+    written = {d.request: d.plan.model_dump()["steps"][0]["args"] for d in bank}
+    negative = next(r for r in written if r.startswith("I can't stand"))
+    (value,) = written[negative]["exclude"]["category"]
+    assert value.lower() in negative
+    assert any("price" in (args.get("ranges") or {}) for args in written.values())

@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 
 from recpilot.agent.agent import Agent, AgentSettings
-from recpilot.agent.demos import DemoSelector, load_bank
+from recpilot.agent.demos import DemoSelector, catalog_bank, load_bank
 from recpilot.agent.planner import LLMPlanner, PlannerSettings, system_prompt
 from recpilot.agent.react import ReactLoop
 from recpilot.agent.session import Session
@@ -115,7 +115,17 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
         settings=AgentSettings(llm_reply=options.llm_reply, route=options.route),
     )
     if llm is not None:
-        bank = [] if options.demos == "none" else load_bank(subdir("demos") / "grown.jsonl")
+        bank = (
+            []
+            if options.demos == "none"
+            else catalog_bank(
+                load_bank(
+                    subdir("demos") / "grown.jsonl", catalog.path.with_suffix(".demos.jsonl")
+                ),
+                agent.profile,
+                agent.resolver,
+            )
+        )
         selector = DemoSelector(
             bank,
             make_embedder(options.embedder),
