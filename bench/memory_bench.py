@@ -6,8 +6,9 @@
    hidden items (NDCG@10, Hit@10):
      none     — no memory: a user the agent knows nothing about (popular, diverse picks);
      history  — the agent without a profile: the user's catalog history as the session;
-     profile  — MemoryAgent: the profile built from that history (ratings as like /
-                dislike signals, decayed genre and era weights) applied and re-ranking.
+     profile  — ConversationService.recommend: the profile built from that history
+                (ratings as like / dislike signals, decayed attribute and period weights)
+                applied and re-ranking.
 2. Cost: profile update time per turn, memory overhead per turn, and database bytes per
    1,000 stored turns (SQLite, or --db URL).
 
@@ -36,7 +37,7 @@ def main() -> None:
     ap.add_argument("--holdout", type=int, default=5)
     ap.add_argument("--turns", type=int, default=1000)
     ap.add_argument("--db", default=None, help="memory DB URL for the cost part")
-    ap.add_argument("--genre-weight", type=float, default=None, help="profile re-rank weight")
+    ap.add_argument("--taste-weight", type=float, default=None, help="profile re-rank weight")
     ap.add_argument("--skip-cost", action="store_true")
     ap.add_argument("--home", default=None, help="RECPILOT_HOME (default: a temp dir)")
     args = ap.parse_args()
@@ -53,8 +54,8 @@ def main() -> None:
     from recpilot.catalog.build import write_catalog
     from recpilot.catalog.datasets import catalogs_dir, open_dataset
     from recpilot.memory.profile import apply_turn
-    from recpilot.memory.service import MemoryAgent, MemorySettings
     from recpilot.memory.store import MemoryStore
+    from recpilot.service.conversation import ConversationService, ServiceSettings
 
     full = open_dataset("movielens-100k")
     con = duckdb.connect(str(full.path), read_only=True)
@@ -77,10 +78,10 @@ def main() -> None:
                       items=items, attributes=full.attributes, interactions=train)  # fmt: skip
     agent = build_agent(AgentOptions(dataset=name, embedder="hashing"))
     store = MemoryStore.open(f"sqlite:///{home / 'bench-eval.sqlite3'}")
-    settings = MemorySettings()
-    if args.genre_weight is not None:
-        settings = dataclasses.replace(settings, genre_weight=args.genre_weight)
-    mem = MemoryAgent(agent, store, settings=settings)
+    settings = ServiceSettings()
+    if args.taste_weight is not None:
+        settings = dataclasses.replace(settings, taste_weight=args.taste_weight)
+    mem = ConversationService(agent, store, settings=settings)
     users = sorted(truth, key=int)
     if args.users:
         rng = np.random.default_rng(0)
@@ -93,14 +94,15 @@ def main() -> None:
 
     results: dict[str, list[tuple[float, float]]] = {"none": [], "history": [], "profile": []}
     started = time.perf_counter()
-    cold = [i.item_id for i in mem.recommend("bench-new-user", 10).items]
+    cold = [i.item_id for i in mem.recommend("bench-new-user", 10).record.items]
     for u in users:
         held = truth[u]
         results["none"].append(score(cold, held))
         rec = agent.turn(new_session(agent, u), "recommend 10 picks for me")
         results["history"].append(score([i.item_id for i in rec.items], held))
         mem.import_history(u)
-        results["profile"].append(score([i.item_id for i in mem.recommend(u, 10).items], held))
+        picks = mem.recommend(u, 10).record.items
+        results["profile"].append(score([i.item_id for i in picks], held))
     eval_s = time.perf_counter() - started
     print(f"\n## Profile vs no profile — movielens-100k, last {args.holdout} per user held out, "
           f"{len(users)} users ({eval_s:.0f} s)\n")  # fmt: skip
@@ -116,7 +118,7 @@ def main() -> None:
     # ---------------------------------------------------------------- cost
     url = args.db or f"sqlite:///{home / 'bench-cost.sqlite3'}"
     cost_store = MemoryStore.open(url)
-    mem = MemoryAgent(agent, cost_store)
+    mem = ConversationService(agent, cost_store)
     messages = ["recommend something", "no horror please", "funny movies from the 90s",
                 "something like Star Wars", "3 dramas", "more", "I liked Fargo",
                 "romantic comedies but nothing before 1980"]  # fmt: skip
@@ -127,7 +129,7 @@ def main() -> None:
     sessions: dict[str, str | None] = {}
     for k in range(args.turns):
         user = f"bench{k % n_users}"
-        _, _, rec = mem.turn(user, messages[k % len(messages)], sessions.get(user))
+        rec = mem.turn(user, messages[k % len(messages)], sessions.get(user)).record
         sessions[user] = None if k % 40 >= 38 else _sid(cost_store, user)
         memory_ms.append(rec.timings_ms["memory"])
         agent_ms.append(rec.timings_ms["total"])
@@ -136,7 +138,7 @@ def main() -> None:
     update_ms = []
     for k in range(200):
         t = time.perf_counter()
-        apply_turn(profile, messages[k % len(messages)], excluded=["Horror"], included=[])
+        apply_turn(profile, messages[k % len(messages)], excluded={"genres": ["Horror"]})
         update_ms.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
     for _ in range(50):

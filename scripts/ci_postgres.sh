@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the PostgreSQL server binaries (Debian package) for the memory tests; idempotent
-# and quiet. The tests start their own throwaway cluster (tests/memory/conftest.py).
+# and quiet. The tests start their own throwaway cluster (recpilot.testing.postgres).
 set -euo pipefail
 if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     exit 0

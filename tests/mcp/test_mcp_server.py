@@ -18,7 +18,15 @@ from mcp import Client
 from recpilot.agent.agent import Agent
 from recpilot.server.testing import ALICE_KEY, bearer_header, serve_in_thread
 
-TOOLS = {"search_catalog", "similar_items", "recommend_for_user", "item_details", "record_feedback"}
+TOOLS = {
+    "search_catalog",
+    "similar_items",
+    "recommend_for_user",
+    "item_details",
+    "record_feedback",
+    "list_preferences",
+    "remove_preference",
+}
 
 
 def _data(result: Any) -> dict[str, Any]:

@@ -155,7 +155,8 @@ def test_failing_llm_gives_a_degraded_turn(
     with TestClient(make_app(agent=failing)) as client:
         r = client.post(
             "/v1/sessions",
-            json={"message": "horror please", "user_id": "u1"},
+            # words the rules cannot read, so the turn needs the (failing) LLM
+            json={"message": "horror please, with a twisty ending", "user_id": "u1"},
             headers=bearer_header(ADMIN_KEY),
         )
         body = r.json()

@@ -1,4 +1,8 @@
-"""``recpilot ask``, ``recpilot chat`` and ``recpilot demo``: talking to the agent."""
+"""``recpilot ask``, ``recpilot chat`` and ``recpilot demo``: talking to the agent.
+
+``ask`` and ``chat`` go through the conversation service, like the server: any ``--user``
+id works (new ids start cold), and what the user says is remembered in the memory store
+(``--db URL``, else ``$RECPILOT_DATABASE_URL``, else the SQLite file in the data home)."""
 
 from __future__ import annotations
 
@@ -11,9 +15,15 @@ from rich.console import Console
 from rich.table import Table
 
 from recpilot.agent.build import AgentOptions, build_agent, new_session
-from recpilot.agent.session import Session
 from recpilot.agent.trace import TurnRecord
 from recpilot.catalog.datasets import DEFAULT_DATASET
+from recpilot.service.conversation import ConversationService
+
+DB_HELP = (
+    "Memory database URL (sqlite:///PATH or postgresql://...); default $RECPILOT_DATABASE_URL "
+    "or the SQLite file in the data home."
+)
+USER_HELP = "User id: a catalog user (their history personalises) or any new id (starts cold); remembered across calls."
 
 LLM_HELP = (
     "Brain: rules (no LLM), local (embedded 1.5B), local:qwen2.5-coder-0.5b, "
@@ -54,9 +64,11 @@ def ask(
     json_out: bool = typer.Option(
         False, "--json", help="Print exactly one JSON object (the interface contract)."
     ),
-    user: str | None = typer.Option(
-        None, "--user", help="Catalog user id whose history personalises ranking."
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
+    session: str | None = typer.Option(
+        None, "--session", help="Continue this session (its id is in the --json output)."
     ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
     llm: str = typer.Option("rules", "--llm", help=LLM_HELP),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
     demos: str = typer.Option(
@@ -72,30 +84,43 @@ def ask(
 ) -> None:
     """Ask once and print the recommendation (items with reasons)."""
     agent = build_agent(agent_options(dataset, llm, demos, validate, mode, critic))
-    session = new_session(agent, user)
-    record = agent.turn(session, text)
+    with ConversationService.open(agent, db) as service:
+        out = service.turn(user, text, session)
+    record = out.record
     if json_out:
-        sys.stdout.write(json.dumps(record.contract()) + "\n")
+        contract = record.contract() | {"session_id": out.session_id, "user_id": user}
+        sys.stdout.write(json.dumps(contract) + "\n")
         return
     console = Console()
     show_turn(console, record, trace=trace)
 
 
 def chat(
-    user: str | None = typer.Option(None, "--user", help="Catalog user id."),
+    user: str | None = typer.Option(None, "--user", help=USER_HELP),
     llm: str = typer.Option("rules", "--llm", help=LLM_HELP),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
     trace: bool = typer.Option(
         False, "--trace", help="Show the plan, tool calls, timings and LLM tokens each turn."
     ),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Talk to the agent. Commands: /like N, /dislike N, /trace, /new, /quit."""
     console = Console()
     agent = build_agent(AgentOptions(dataset=dataset, llm=llm))
-    session = new_session(agent, user)
-    console.print(
-        f"[bold]recpilot[/] · {agent.catalog.name} · brain: {agent.brain}. /quit to leave."
-    )
+    with ConversationService.open(agent, db) as service:
+        console.print(
+            f"[bold]recpilot[/] · {agent.catalog.name} · brain: {agent.brain}"
+            + (f" · user {user}" if user else "")
+            + ". /quit to leave."
+        )
+        _chat_loop(console, service, user, trace)
+
+
+def _chat_loop(
+    console: Console, service: ConversationService, user: str | None, trace: bool
+) -> None:
+    session_id: str | None = None
+    shown: list[str] = []
     while True:
         try:
             line = console.input("[bold cyan]you>[/] ").strip()
@@ -110,22 +135,32 @@ def chat(
             console.print(f"trace {'on' if trace else 'off'}")
             continue
         if line == "/new":
-            session = new_session(agent, user)
+            session_id, shown = None, []
             console.print("new session")
             continue
         if line.startswith(("/like", "/dislike")):
-            _feedback(console, session, line)
+            _feedback(console, service, user, session_id, shown, line)
             continue
-        show_turn(console, agent.turn(session, line), trace=trace)
+        out = service.turn(user, line, session_id)
+        session_id = out.session_id
+        if out.record.items:
+            shown = [i.item_id for i in out.record.items]
+        show_turn(console, out.record, trace=trace)
 
 
-def _feedback(console: Console, session: Session, line: str) -> None:
+def _feedback(
+    console: Console,
+    service: ConversationService,
+    user: str | None,
+    session_id: str | None,
+    shown: list[str],
+    line: str,
+) -> None:
     verb, _, arg = line.partition(" ")
-    if not arg.strip().isdigit() or not 1 <= int(arg) <= len(session.shown):
+    if session_id is None or not arg.strip().isdigit() or not 1 <= int(arg) <= len(shown):
         console.print(f"usage: {verb} N, where N is an item number from the last answer")
         return
-    item_id = session.shown[int(arg) - 1]
-    (session.like if verb == "/like" else session.dislike)(item_id)
+    service.feedback(user, shown[int(arg) - 1], verb[1:], session_id)
     console.print(f"noted: {verb[1:]} item {arg}")
 
 

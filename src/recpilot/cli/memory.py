@@ -1,8 +1,9 @@
-"""``recpilot recommend``, ``recpilot feedback``, ``recpilot user show|export|delete`` and
-``recpilot memory report``: the durable memory from the command line.
+"""``recpilot recommend``, ``recpilot feedback``, ``recpilot user
+show|export|delete|preferences|forget`` and ``recpilot memory report``: the durable memory
+from the command line, through the conversation service (the same code the server runs).
 
 The memory database is ``--db URL`` or ``$RECPILOT_DATABASE_URL`` or the SQLite file
-under the data home.
+under the data home — the one ``recpilot serve`` uses by default.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import typer
 from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.catalog.datasets import DEFAULT_DATASET
 from recpilot.memory.reflect import failure_report
-from recpilot.memory.service import MemoryAgent
 from recpilot.memory.store import MemoryStore
+from recpilot.service import privacy
+from recpilot.service.conversation import ConversationService
 
 DB_HELP = "Memory database URL (sqlite:///PATH or postgresql://...); default $RECPILOT_DATABASE_URL or the SQLite file in the data home."
 FEEDBACK_HELP = "like, dislike, watched (= consumed), consumed or not-interested."
@@ -35,8 +37,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(memory_app, name="memory")
 
 
-def _memory_agent(dataset: str, llm: str, db: str | None) -> MemoryAgent:
-    return MemoryAgent(build_agent(AgentOptions(dataset=dataset, llm=llm)), MemoryStore.open(db))
+def _service(dataset: str, llm: str, db: str | None) -> ConversationService:
+    return ConversationService.open(build_agent(AgentOptions(dataset=dataset, llm=llm)), db)
 
 
 def recommend(
@@ -50,14 +52,14 @@ def recommend(
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Recommend with no message, from the user's profile and history ("because you liked
-    X"); a brand-new user gets popular, diverse picks and a question about their taste."""
-    mem = _memory_agent(dataset, llm, db)
-    try:
-        record = mem.recommend(user, n)
-    finally:
-        mem.store.close()
+    X"), never anything they ruled out; a brand-new user gets popular, diverse picks and a
+    question about their taste. The same path as POST /v1/recommend and MCP."""
+    with _service(dataset, llm, db) as service:
+        out = service.recommend(user, n)
+    record = out.record
     if json_out:
-        sys.stdout.write(json.dumps(record.contract()) + "\n")
+        contract = record.contract() | {"session_id": out.session_id, "user_id": user}
+        sys.stdout.write(json.dumps(contract) + "\n")
     else:
         typer.echo(record.reply)
 
@@ -72,11 +74,8 @@ def feedback(
 ) -> None:
     """Record feedback on an item; the next recommendations use it."""
     kind = kind.replace("-", "_").replace(" ", "_")
-    mem = _memory_agent(dataset, "rules", db)
-    try:
-        mem.feedback(user, item_id, "consumed" if kind == "watched" else kind, session)
-    finally:
-        mem.store.close()
+    with _service(dataset, "rules", db) as service:
+        service.feedback(user, item_id, "consumed" if kind == "watched" else kind, session)
     typer.echo(f"recorded {kind} on {item_id} for {user}")
 
 
@@ -89,6 +88,9 @@ def user_show(
     with MemoryStore.open(db) as store:
         out = {
             "profile": store.profile(user_id).model_dump(mode="json"),
+            "preferences": [
+                privacy.preference_view(e) for e in privacy.preferences(store, user_id)
+            ],
             "rows": store.count_user_rows(user_id),
             "sessions": store.sessions(user_id),
         }
@@ -103,7 +105,7 @@ def user_export(
 ) -> None:
     """Every stored fact about the user, as one JSON object."""
     with MemoryStore.open(db) as store:
-        text = json.dumps(store.export_user(user_id), indent=2, default=str)
+        text = json.dumps(privacy.export_user(store, user_id), indent=2, default=str)
     if out is None:
         sys.stdout.write(text + "\n")
     else:
@@ -122,8 +124,32 @@ def user_delete(
     if not yes:
         typer.confirm(f"Delete everything stored about {user_id!r}?", abort=True)
     with MemoryStore.open(db) as store:
-        counts = store.delete_user(user_id)
+        counts = privacy.delete_user(store, user_id)
     typer.echo(json.dumps(counts))
+
+
+@user_app.command("preferences")
+def user_preferences(
+    user_id: str = typer.Argument(..., help="User id."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """List what the user told recpilot to never show, the limits they set and the wishes
+    they stated (JSON, each with the id 'recpilot user forget' takes)."""
+    with MemoryStore.open(db) as store:
+        prefs = [privacy.preference_view(e) for e in privacy.preferences(store, user_id)]
+    typer.echo(json.dumps(prefs, indent=2))
+
+
+@user_app.command("forget")
+def user_forget(
+    user_id: str = typer.Argument(..., help="User id."),
+    preference_id: str = typer.Argument(..., help="The id from 'recpilot user preferences'."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Remove one stated preference; it stops applying at once, on every interface."""
+    with MemoryStore.open(db) as store:
+        removed = privacy.forget(store, user_id, preference_id)
+    typer.echo(f"forgot {removed.id}: {removed.describe()}")
 
 
 @memory_app.command("report")

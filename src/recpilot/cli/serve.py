@@ -1,13 +1,24 @@
 """``recpilot serve`` (HTTP API, web page, MCP over HTTP), ``recpilot mcp`` (stdio) and
-``recpilot keys create``."""
+``recpilot keys create|list|revoke``.
+
+Keys live in the memory store the server uses, so they can be created, listed and revoked
+while servers run: a new key works on the next request, a revoked one is refused on the
+next request, on every server process sharing the store."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
 
 import typer
 
 from recpilot.catalog.datasets import DEFAULT_DATASET
 
 keys_app = typer.Typer(help="API keys for the HTTP server.", no_args_is_help=True)
+DB_HELP = (
+    "Memory database URL (sqlite:///PATH or postgresql://...); default $RECPILOT_DATABASE_URL "
+    "or the SQLite file in the data home."
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -32,11 +43,11 @@ def serve(
     allow_anonymous: bool = typer.Option(
         False, "--allow-anonymous", help="Accept requests without a key (local use only)."
     ),
-    memory_url: str | None = typer.Option(
-        None, "--memory-url", help="Memory store URL (PostgreSQL...)."
-    ),
+    memory_url: str | None = typer.Option(None, "--memory-url", "--db", help=DB_HELP),
 ) -> None:
-    """Serve the REST API (/v1), OpenAI-compatible chat, the web page (/) and MCP (/mcp)."""
+    """Serve the REST API (/v1), OpenAI-compatible chat, the web page (/) and MCP (/mcp).
+
+    Opens the memory store first; if it cannot, says why and exits non-zero."""
     import uvicorn
 
     from recpilot.llm.spec import is_embedded
@@ -52,13 +63,18 @@ def serve(
         allow_anonymous=allow_anonymous or None,
         memory_url=memory_url,
     )
-    if not settings.allow_anonymous and not settings.api_keys and not settings.key_path().is_file():
+    app = create_app(settings)  # opens the store: ConfigError (exit 2) when it cannot
+    if (
+        not settings.allow_anonymous
+        and not settings.api_keys
+        and not app.state.recpilot.keys.list()
+    ):
         typer.echo(
             "warning: no API keys yet; create one with 'recpilot keys create --user ID' "
-            "or pass --allow-anonymous for local use",
+            "(works while the server runs) or pass --allow-anonymous for local use",
             err=True,
         )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 def mcp(
@@ -67,29 +83,69 @@ def mcp(
         None, "--user", help="Bind every call to this user (default: admin)."
     ),
     llm: str = typer.Option("rules", "--llm", help="Brain spec (tools do not call the LLM)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Serve recpilot's recommendation tools over MCP stdio."""
     from recpilot.mcp_server.stdio import run_stdio
 
-    run_stdio(dataset, llm=llm, user=user)
+    run_stdio(dataset, llm=llm, user=user, memory_url=db)
 
 
 @keys_app.command("create")
 def keys_create(
     user: str | None = typer.Option(None, "--user", help="The user this key acts for."),
     admin: bool = typer.Option(False, "--admin", help="An admin key (acts for any user)."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Create an API key; it is printed once and stored hashed."""
-    from recpilot.errors import ConfigError
-    from recpilot.server.auth import KeyStore
-    from recpilot.server.settings import ServerSettings
+    """Create an API key; it is printed once and stored hashed. Works at once, also on a
+    server that is already running."""
+    from recpilot.memory.store import MemoryStore
+    from recpilot.service.keys import KeyRing
 
-    if admin == bool(user):
-        raise ConfigError("give exactly one of --user ID or --admin")
-    store = KeyStore(ServerSettings().key_path())
-    key, principal = store.create(user, admin=admin)
+    with MemoryStore.open(db) as store:
+        key, row = KeyRing(store).create(user, admin=admin)
     typer.echo(key)
     typer.echo(
-        f"key id {principal.key_id}, {'admin' if admin else 'user ' + str(user)}; stored in {store.path}",
+        f"key id {row.key_id}, {'admin' if admin else 'user ' + str(user)}; stored hashed in "
+        f"the memory store",
         err=True,
     )
+
+
+@keys_app.command("list")
+def keys_list(
+    user: str | None = typer.Option(None, "--user", help="Only this user's keys."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """List API keys (ids, users, when created and revoked; never the keys themselves)."""
+    from recpilot.memory.store import MemoryStore
+    from recpilot.service.keys import KeyRing
+
+    with MemoryStore.open(db) as store:
+        rows = KeyRing(store).list(user)
+    if json_out:
+        typer.echo(json.dumps([r.model_dump(exclude={"sha256"}) for r in rows], indent=2))
+        return
+    for r in rows:
+        who = "admin" if r.admin else f"user {r.user_id}"
+        state = "active" if r.active else f"revoked {_when(r.revoked_at)}"
+        typer.echo(f"{r.key_id}  {who}  created {_when(r.created_at)}  {state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: str = typer.Argument(..., help="The key id (from 'recpilot keys list')."),
+    db: str | None = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Revoke an API key: running servers refuse it from the next request on."""
+    from recpilot.memory.store import MemoryStore
+    from recpilot.service.keys import KeyRing
+
+    with MemoryStore.open(db) as store:
+        KeyRing(store).revoke(key_id)
+    typer.echo(f"revoked {key_id}")
+
+
+def _when(at: float | None) -> str:
+    return "-" if at is None else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%SZ")

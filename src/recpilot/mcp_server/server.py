@@ -1,7 +1,12 @@
 """The MCP tools: search the catalog, similar items, personalised ranking for a user, item
-details, record feedback. Each returns structured, catalog-grounded data (real item ids and
-titles); a mistake the calling agent can fix (unknown genre, unknown title) comes back as a
-tool error whose message names the valid choices.
+details, record feedback, and a user's stated preferences (list, remove one). Each returns
+structured, catalog-grounded data (real item ids and titles); a mistake the calling agent
+can fix (unknown genre, unknown title) comes back as a tool error whose message names the
+valid choices.
+
+A thin adapter over the conversation service, like REST: ``recommend_for_user`` is the same
+recommendation path as ``POST /v1/recommend`` and ``recpilot recommend``, and what a user
+ruled out anywhere holds here too. Every call runs in a worker thread, off the event loop.
 
 Served over stdio (``recpilot mcp``) and streamable HTTP under the web server (``/mcp``).
 Over HTTP the caller's API key (``Authorization: Bearer``) decides whose data a tool may
@@ -21,26 +26,28 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from recpilot.errors import RecpilotError
-from recpilot.server.auth import Forbidden, Principal, Unauthenticated, act_for
-from recpilot.server.engine import Engine
+from recpilot.service.access import Forbidden, Principal, Unauthenticated, act_for
+from recpilot.service.conversation import ConversationService
+from recpilot.service.privacy import preference_view
 from recpilot.tools.search import Range, SearchCatalogArgs
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
-EngineGetter = Callable[[], Engine]
+ServiceGetter = Callable[[], ConversationService]
 PrincipalGetter = Callable[[Context], Principal]
 INSTRUCTIONS = (
     "recpilot is a recommendation engine over a real item catalog. Every item id and title it "
     "returns exists in the catalog. Use search_catalog for hard filters, similar_items for "
-    "'more like X', recommend_for_user for a personalised ranking, item_details for facts, and "
-    "record_feedback when the user reacts to an item."
+    "'more like X', recommend_for_user for a personalised ranking, item_details for facts, "
+    "record_feedback when the user reacts to an item, and list_preferences / "
+    "remove_preference for what the user told recpilot to always or never do."
 )
-MAX_RESULTS = 50
+MAX_RESULTS = 20
 
 
 def _conditions(
-    engine: Engine,
+    service: ConversationService,
     genres: list[str],
     exclude_genres: list[str],
     year_min: int | None,
@@ -48,13 +55,15 @@ def _conditions(
     title: str | None,
     match: Literal["all", "any"] = "all",
 ) -> SearchCatalogArgs:
-    genre = engine.genre_attr
+    genre, year = service.facets.primary, service.facets.time
+    if (genres or exclude_genres) and genre is None:
+        raise ValueError("this catalog has no genre-like attribute")
     ranges: dict[str, Range] = {}
-    if (year_min is not None or year_max is not None) and engine.year_attr:
-        ranges[engine.year_attr] = Range(min=year_min, max=year_max)
+    if (year_min is not None or year_max is not None) and year:
+        ranges[year] = Range(min=year_min, max=year_max)
     return SearchCatalogArgs(
-        include={genre: genres} if genres else {},
-        exclude={genre: exclude_genres} if exclude_genres else {},
+        include={genre: genres} if genres and genre else {},
+        exclude={genre: exclude_genres} if exclude_genres and genre else {},
         ranges=ranges,
         title=title or None,
         match=match,
@@ -75,8 +84,12 @@ def fixable(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
+def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
     server = MCPServer("recpilot", instructions=INSTRUCTIONS, log_level="WARNING")
+
+    async def caller(ctx: Context) -> Principal:
+        """Who is calling (a stored key is a database read: off the loop)."""
+        return await anyio.to_thread.run_sync(lambda: who(ctx))
 
     @server.tool()
     @fixable
@@ -105,10 +118,10 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         ] = 10,
     ) -> dict[str, Any]:
         """Filter the catalog by hard conditions (genres, years, title text). Returns matching items (id, title, attributes) in catalog order and the total count."""
-        who(ctx)
-        eng = engine()
-        args = _conditions(eng, genres, exclude_genres, year_min, year_max, title, match)
-        found, total = await anyio.to_thread.run_sync(lambda: eng.search(args, limit))
+        await caller(ctx)
+        svc = service()
+        args = _conditions(svc, genres, exclude_genres, year_min, year_max, title, match)
+        found, total = await anyio.to_thread.run_sync(lambda: svc.search(args, limit))
         return {"total": total, "items": [i.model_dump() for i in found]}
 
     @server.tool()
@@ -120,11 +133,11 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         ],
         n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many similar items")] = 10,
     ) -> dict[str, Any]:
-        """Items similar to the given seed items (collaborative neighbours). The seeds themselves are not returned. Each result has a reason."""
-        who(ctx)
-        eng = engine()
-        found, notes = await anyio.to_thread.run_sync(lambda: eng.similar(items, n))
-        return {"items": eng.cards(found), "notes": notes}
+        """Items similar to the given seed items (collaborative neighbours), within the calling user's stated exclusions and limits. The seeds themselves are not returned. Each result has a reason."""
+        principal = await caller(ctx)
+        svc = service()
+        out = await anyio.to_thread.run_sync(lambda: svc.similar(items, n, principal.user_id))
+        return {"items": svc.cards(out.record.items), "notes": out.record.notes}
 
     @server.tool()
     @fixable
@@ -141,14 +154,19 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         year_min: Annotated[int | None, Field(description="optional: earliest year")] = None,
         year_max: Annotated[int | None, Field(description="optional: latest year")] = None,
     ) -> dict[str, Any]:
-        """Personalised ranking for a user from their history and feedback (popular items for a new user), optionally within hard filters. Items the user has already seen or rejected are left out."""
-        user = act_for(who(ctx), user_id)
-        eng = engine()
+        """Personalised ranking for a user from their history, feedback and stated preferences (popular items for a new user), optionally within hard filters. Items the user has already seen or rejected, and anything they ruled out, are left out."""
+        user = act_for(await caller(ctx), user_id)
+        svc = service()
         filters = None
         if genres or exclude_genres or year_min is not None or year_max is not None:
-            filters = _conditions(eng, genres, exclude_genres, year_min, year_max, None)
-        found, notes = await anyio.to_thread.run_sync(lambda: eng.recommend(user, n, filters))
-        return {"user_id": user, "items": eng.cards(found), "notes": notes}
+            filters = _conditions(svc, genres, exclude_genres, year_min, year_max, None)
+        out = await anyio.to_thread.run_sync(lambda: svc.recommend(user, n, filters))
+        return {
+            "user_id": user,
+            "items": svc.cards(out.record.items),
+            "notes": out.record.notes,
+            "session_id": out.session_id,
+        }
 
     @server.tool()
     @fixable
@@ -159,9 +177,9 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         ],
     ) -> dict[str, Any]:
         """Catalog facts (title and every attribute) for the given item ids; unknown ids are listed in 'unknown'."""
-        who(ctx)
-        eng = engine()
-        found = await anyio.to_thread.run_sync(lambda: eng.items(item_ids))
+        await caller(ctx)
+        svc = service()
+        found = await anyio.to_thread.run_sync(lambda: svc.items(item_ids))
         known = {i.item_id for i in found}
         return {
             "items": [i.model_dump() for i in found],
@@ -182,9 +200,34 @@ def build_mcp_server(engine: EngineGetter, who: PrincipalGetter) -> MCPServer:
         ],
     ) -> dict[str, Any]:
         """Record a user's reaction to an item; later rankings for that user use it."""
-        user = act_for(who(ctx), user_id)
-        eng = engine()
-        await anyio.to_thread.run_sync(lambda: eng.feedback(user, item_id, kind, None))
+        user = act_for(await caller(ctx), user_id)
+        svc = service()
+        await anyio.to_thread.run_sync(lambda: svc.feedback(user, item_id, kind, None))
         return {"ok": True, "user_id": user, "item_id": item_id, "kind": kind}
+
+    @server.tool()
+    @fixable
+    async def list_preferences(
+        ctx: Context,
+        user_id: Annotated[str, Field(description="the user (your key must own it)")],
+    ) -> dict[str, Any]:
+        """What the user told recpilot to never show (exclusions), numeric limits they set, and wishes they stated; each has an id for remove_preference."""
+        user = act_for(await caller(ctx), user_id)
+        svc = service()
+        prefs = await anyio.to_thread.run_sync(lambda: svc.preferences(user))
+        return {"user_id": user, "preferences": [preference_view(e) for e in prefs]}
+
+    @server.tool()
+    @fixable
+    async def remove_preference(
+        ctx: Context,
+        user_id: Annotated[str, Field(description="the user (your key must own it)")],
+        preference_id: Annotated[str, Field(description="the id from list_preferences")],
+    ) -> dict[str, Any]:
+        """Remove one stated preference of the user; it stops applying at once, on every interface."""
+        user = act_for(await caller(ctx), user_id)
+        svc = service()
+        removed = await anyio.to_thread.run_sync(lambda: svc.forget(user, preference_id))
+        return {"ok": True, "user_id": user, "removed": preference_view(removed)}
 
     return server

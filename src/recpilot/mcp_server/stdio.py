@@ -1,7 +1,9 @@
 """``recpilot mcp``: the MCP tools over stdio for one local process.
 
 The principal is fixed at start: ``user`` binds every call to that user (like a user key);
-without it the process acts as admin (it runs as the local account that owns the data)."""
+without it the process acts as admin (it runs as the local account that owns the data).
+The memory store is the same one the CLI and the server use; if it cannot be opened the
+process says why and exits before serving."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from typing import Literal
 
 from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.mcp_server.server import build_mcp_server
-from recpilot.server.auth import Principal
-from recpilot.server.engine import Engine
+from recpilot.memory.store import MemoryStore
+from recpilot.service.access import Principal
+from recpilot.service.conversation import ConversationService
 
 log = logging.getLogger(__name__)
 
@@ -24,14 +27,15 @@ def run_stdio(
     embedder: Literal["minilm", "hashing"] = "minilm",
     memory_url: str | None = None,
 ) -> None:
-    agent = build_agent(AgentOptions(dataset=dataset, llm=llm, embedder=embedder, demos="none"))
-    engine = Engine.build(agent, memory_url)
-    principal = (
-        Principal(user, admin=False, key_id="stdio") if user else Principal(None, True, "stdio")
-    )
-    server = build_mcp_server(lambda: engine, lambda ctx: principal)
-    log.info("serving MCP over stdio dataset=%s user=%s", dataset, user or "(admin)")
+    store = MemoryStore.open(memory_url)  # fails here, before serving, when it cannot open
     try:
+        agent = build_agent(AgentOptions(dataset=dataset, llm=llm, embedder=embedder, demos="none"))
+        service = ConversationService(agent, store)
+        principal = (
+            Principal(user, admin=False, key_id="stdio") if user else Principal(None, True, "stdio")
+        )
+        server = build_mcp_server(lambda: service, lambda ctx: principal)
+        log.info("serving MCP over stdio dataset=%s user=%s", dataset, user or "(admin)")
         server.run("stdio")
     finally:
-        engine.close()
+        store.close()

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recpilot.agent.agent import Agent
 from recpilot.catalog.schema import Item
+from recpilot.catalog.store import Catalog
 from recpilot.models.embedders import normalize_rows
 from recpilot.models.text import TextEmbedding
+from recpilot.tools.suite import ModelSuite
 
 log = logging.getLogger(__name__)
 
@@ -26,31 +27,32 @@ class NewItemMatch:
 
 
 class NewItems:
-    """Items of the agent's catalog that the trained models do not know."""
+    """Items of the catalog that the trained models do not know."""
 
-    def __init__(self, agent: Agent) -> None:
-        self.agent = agent
+    def __init__(self, catalog: Catalog, models: ModelSuite) -> None:
+        self.catalog = catalog
+        self.models = models
         self._ids: list[str] = []
         self._vectors = np.zeros((0, 0), dtype=np.float32)
         self._seen_catalog_size = -1
 
     def add(self, items: Sequence[Item]) -> None:
         """Add brand-new items to the catalog (one transaction) and embed them."""
-        self.agent.catalog.add_items(items)
+        self.catalog.add_items(items)
         self.refresh()
 
     def refresh(self) -> None:
-        catalog_ids = self.agent.catalog.item_ids()
+        catalog_ids = self.catalog.item_ids()
         if len(catalog_ids) == self._seen_catalog_size:
             return
         self._seen_catalog_size = len(catalog_ids)
-        index = self.agent.models.index
+        index = self.models.index
         new = [(k, i) for k, i in enumerate(catalog_ids) if i not in index]
         text = self._text_model()
         if not new or text is None:
             self._ids, self._vectors = [], np.zeros((0, 0), dtype=np.float32)
             return
-        texts = self.agent.catalog.item_texts()
+        texts = self.catalog.item_texts()
         self._ids = [i for _, i in new]
         self._vectors = normalize_rows(text.embedder.encode([texts[k] for k, _ in new]))
         log.info("cold-start items embedded n=%d", len(self._ids))
@@ -61,7 +63,7 @@ class NewItems:
         return list(self._ids)
 
     def _text_model(self) -> TextEmbedding | None:
-        model = self.agent.models.text_model()
+        model = self.models.text_model()
         return model if isinstance(model, TextEmbedding) else None
 
     def match(
@@ -70,7 +72,7 @@ class NewItems:
         """New items whose content is close to one of ``liked`` (best first)."""
         self.refresh()
         text = self._text_model()
-        idx = self.agent.models.indices(liked)
+        idx = self.models.indices(liked)
         if not self._ids or text is None or len(idx) == 0:
             return []
         anchors = normalize_rows(text.vectors[idx])
@@ -78,9 +80,7 @@ class NewItems:
         best = sims.argmax(axis=1)
         skip = set(exclude)
         out = [
-            NewItemMatch(
-                item_id, float(sims[row, best[row]]), self.agent.models.item_ids[idx[best[row]]]
-            )
+            NewItemMatch(item_id, float(sims[row, best[row]]), self.models.item_ids[idx[best[row]]])
             for row, item_id in enumerate(self._ids)
             if item_id not in skip and sims[row, best[row]] >= min_similarity
         ]

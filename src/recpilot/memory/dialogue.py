@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from recpilot.agent.session import Session
-from recpilot.agent.trace import TurnRecord
+from recpilot.memory.profile import bounds_text
+from recpilot.memory.records import SessionState, StoredTurn
 
 MAX_TURNS = 6  # turns kept verbatim
 MAX_SUMMARY_CHARS = 800  # the request log part is trimmed to this; constraints never are
@@ -15,7 +15,7 @@ _ASKED = "Earlier requests: "
 
 
 def bound_dialogue(
-    session: Session, *, max_turns: int = MAX_TURNS, max_chars: int = MAX_SUMMARY_CHARS
+    session: SessionState, *, max_turns: int = MAX_TURNS, max_chars: int = MAX_SUMMARY_CHARS
 ) -> int:
     """Cut the session to its last ``max_turns`` turns, folding the cut ones into
     ``session.summary``. Returns how many turns were folded."""
@@ -28,8 +28,9 @@ def bound_dialogue(
             if phrase not in constraints:
                 constraints.append(phrase)
         asked.append(turn.message.strip().replace(";", ",")[:120])
-    for value in (v for values in session.excluded.values() for v in values):
-        phrase = f"no {value}"
+    standing = [f"no {v}" for values in session.excluded.values() for v in values]
+    standing += [f"{a} {bounds_text(b)}" for a, b in session.limits.items()]
+    for phrase in standing:
         if phrase not in constraints:
             constraints.append(phrase)
     log_text = "; ".join(asked)
@@ -45,7 +46,7 @@ def bound_dialogue(
     return len(cut)
 
 
-def turn_constraints(turn: TurnRecord) -> list[str]:
+def turn_constraints(turn: StoredTurn) -> list[str]:
     """The constraints a turn's plan applied, as short phrases ("no Horror", "year ≥ 1990")."""
     out: list[str] = []
     for step in turn.plan:

@@ -1,16 +1,23 @@
 """The user profile: a durable, typed record of one user's taste that evolves with decay.
 
-Preferences are weights on items and on attribute values (``genres=Comedy``,
-``era=1990s``). Every observed event moves them by the exponential rule
-``w(t+1) = w(t)·(1-η) + η·Δ`` (Δ is the event's signal on each attribute it touches, 0 on
-the others), so old tastes fade as new evidence comes in. Stated expectations ("no
-horror") are hard constraints kept until the user asks for that genre again. Traits
-(favourite genres and eras, activity, diversity, popularity conformity) are derived from
-the interaction history.
+Everything here is over the catalog's own attributes, never a movie's: an item is known by
+its categorical values (``genres=Comedy``, ``author=Noor Haddad``) and the period of its
+time-like attribute (``year=1990s``). Preferences are weights on items and on those
+``attribute=value`` keys. Every observed event moves them by the exponential rule
+``w(t+1) = w(t)·(1-η) + η·Δ`` (Δ is the event's signal on each key it touches, 0 on the
+others), so old tastes fade as new evidence comes in.
+
+Stated preferences are :class:`Expectation` entries: ``exclude`` (a value the user never
+wants), ``limit`` (a standing numeric bound: "nothing over $20") and ``note`` (a free-text
+wish). Exclusions and limits are hard conditions on every later recommendation until the
+user asks for the value again, states another bound, or removes the entry
+(:meth:`UserProfile.forget`). Traits (favourite values per attribute, activity, diversity,
+popularity conformity) are derived from the interaction history.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import Counter
@@ -19,6 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
+
+from recpilot.memory.records import Bounds
 
 FEEDBACK_SIGNAL: dict[str, float] = {
     "like": 1.0,
@@ -33,22 +42,38 @@ MIN_WEIGHT = 1e-3  # weights smaller than this are forgotten
 
 
 class ItemFacts(BaseModel):
-    """What the profile needs to know about one item."""
+    """What the profile needs to know about one item, over the catalog's own attributes."""
 
     item_id: str
     title: str = ""
-    genres: list[str] = Field(default_factory=list)
-    year: int | None = None
+    # categorical attribute -> the item's values ({"genres": ["Comedy", "Drama"]})
+    values: dict[str, list[str]] = Field(default_factory=dict)
+    # time-like attribute -> the item's period ({"year": "1990s"})
+    periods: dict[str, str] = Field(default_factory=dict)
     popularity_percentile: float | None = None  # 0 = least popular, 1 = most
+
+    def describe(self) -> str:
+        """The item's values in a few words, for memory text: "Comedy, Drama; 1990s"."""
+        parts = [", ".join(v) for v in self.values.values() if v]
+        parts += list(self.periods.values())
+        return "; ".join(parts)
+
+
+ExpectationKind = Literal["exclude", "limit", "note"]
 
 
 class Expectation(BaseModel):
-    """A stated constraint or wish over the catalog's own attributes: ``exclude`` (a value of
-    ``attribute`` the user never wants) is applied as a hard filter; ``note`` is free text."""
+    """A stated preference over the catalog's own attributes: ``exclude`` (a value of
+    ``attribute`` the user never wants) and ``limit`` (bounds on a numeric attribute) are
+    hard conditions; ``note`` is free text for the planner."""
 
-    kind: Literal["exclude", "note"]
-    value: str
-    attribute: str | None = None  # for "exclude": which attribute the value belongs to
+    kind: ExpectationKind
+    value: str  # exclude: the value; limit: the bounds in words ("≤ 20"); note: the text
+    attribute: str | None = None  # exclude and limit: which attribute
+    minimum: float | None = None  # limit: inclusive bounds, None = open
+    maximum: float | None = None
+    stated: str = ""  # the message it came from
+    at: float = Field(default_factory=time.time)
 
     @model_validator(mode="before")
     @classmethod
@@ -57,15 +82,39 @@ class Expectation(BaseModel):
         if isinstance(data, dict) and data.get("kind") == "exclude_genre":
             return {**data, "kind": "exclude", "attribute": data.get("attribute") or "genres"}
         return data
-    stated: str = ""  # the message it came from
-    at: float = Field(default_factory=time.time)
+
+    @property
+    def id(self) -> str:
+        """Stable id of the entry (kind, attribute and value), for removing it."""
+        key = f"{self.kind}|{self.attribute or ''}|{self.value}"
+        return hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+
+    @property
+    def bounds(self) -> Bounds:
+        return (self.minimum, self.maximum)
+
+    def describe(self) -> str:
+        if self.kind == "exclude":
+            return f"never {self.attribute} {self.value}"
+        if self.kind == "limit":
+            return f"{self.attribute} {self.value}"
+        return self.value
+
+
+def bounds_text(bounds: Bounds) -> str:
+    low, high = bounds
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    if low is not None:
+        return f"≥ {low:g}"
+    return f"≤ {high:g}" if high is not None else "any"
 
 
 class Traits(BaseModel):
-    favourite_genres: list[str] = Field(default_factory=list)
-    favourite_eras: list[str] = Field(default_factory=list)
+    # attribute -> its values (or periods) with the highest positive weight, best first
+    favourites: dict[str, list[str]] = Field(default_factory=dict)
     activity: int = 0  # interactions and feedback events seen
-    diversity: float | None = None  # normalised entropy of the genre distribution, 0..1
+    diversity: float | None = None  # normalised entropy of the categorical values, 0..1
     popularity_conformity: float | None = None  # mean popularity percentile of the history
 
 
@@ -78,10 +127,27 @@ class UserProfile(BaseModel):
     consumed: list[str] = Field(default_factory=list)
     not_interested: list[str] = Field(default_factory=list)
     item_weights: dict[str, float] = Field(default_factory=dict)
-    attribute_weights: dict[str, float] = Field(default_factory=dict)
+    attribute_weights: dict[str, float] = Field(default_factory=dict)  # "attribute=value" -> w
     expectations: list[Expectation] = Field(default_factory=list)
     traits: Traits = Field(default_factory=Traits)
     turns: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Profiles stored before weights were catalog-generic kept the decade of the year
+        as ``era=1990s``."""
+        if isinstance(data, dict) and isinstance(data.get("attribute_weights"), dict):
+            weights = data["attribute_weights"]
+            if any(k.startswith("era=") for k in weights):
+                data = {
+                    **data,
+                    "attribute_weights": {
+                        ("year=" + k[4:] if k.startswith("era=") else k): v
+                        for k, v in weights.items()
+                    },
+                }
+        return data
 
     @property
     def is_new(self) -> bool:
@@ -97,11 +163,32 @@ class UserProfile(BaseModel):
         return out
 
     @property
+    def limits(self) -> dict[str, Bounds]:
+        """Standing numeric limits, attribute -> (min, max)."""
+        return {
+            e.attribute: e.bounds for e in self.expectations if e.kind == "limit" and e.attribute
+        }
+
+    @property
+    def stated(self) -> list[Expectation]:
+        """The stated preferences (exclusions, limits, notes), oldest first."""
+        return list(self.expectations)
+
+    def forget(self, expectation_id: str) -> Expectation | None:
+        """Remove one stated preference by id; the removed entry, or None."""
+        found = next((e for e in self.expectations if e.id == expectation_id), None)
+        if found is not None:
+            self.expectations.remove(found)
+            _refresh_favourites(self)
+            _bump(self)
+        return found
+
+    @property
     def rejected(self) -> list[str]:
         return [*self.disliked, *(i for i in self.not_interested if i not in self.disliked)]
 
-    def genre_weight(self, genre: str) -> float:
-        return self.attribute_weights.get(f"genres={genre}", 0.0)
+    def weight(self, attribute: str, value: str) -> float:
+        return self.attribute_weights.get(f"{attribute}={value}", 0.0)
 
     def summary(self, titles: Mapping[str, str] | None = None, *, max_titles: int = 5) -> str:
         """A short text for the planner's context."""
@@ -110,13 +197,14 @@ class UserProfile(BaseModel):
         def names(ids: Sequence[str]) -> str:
             return "; ".join(titles.get(i, i) for i in list(ids)[-max_titles:])
 
-        parts: list[str] = []
-        if self.traits.favourite_genres:
-            parts.append("favourite genres " + ", ".join(self.traits.favourite_genres))
-        if self.traits.favourite_eras:
-            parts.append("favourite eras " + ", ".join(self.traits.favourite_eras))
+        parts: list[str] = [
+            f"favourite {attribute} " + ", ".join(values)
+            for attribute, values in self.traits.favourites.items()
+            if values
+        ]
         if never := [v for values in self.exclusions.values() for v in values]:
             parts.append("never wants " + ", ".join(never))
+        parts += [f"always {a} {bounds_text(b)}" for a, b in self.limits.items()]
         notes = [e.value for e in self.expectations if e.kind == "note"]
         if notes:
             parts.append("said: " + "; ".join(notes[-3:]))
@@ -139,20 +227,30 @@ def decay_step(weights: dict[str, float], delta: Mapping[str, float], rate: floa
         del weights[key]
 
 
-def era(year: int | None) -> str | None:
-    return None if year is None else f"{(int(year) // 10) * 10}s"
+def decade(value: float | None) -> str | None:
+    """The period of a year-like value: ``1994 -> "1990s"``."""
+    return None if value is None else f"{(int(value) // 10) * 10}s"
 
 
 def item_delta(item: ItemFacts, signal: float) -> dict[str, float]:
-    """Δ for one event on one item: the signal spread over its genres, and its era."""
+    """Δ for one event on one item: the signal spread over each attribute's values
+    (÷√#values), and the full signal on each period."""
     delta: dict[str, float] = {}
-    if item.genres:
-        share = signal / math.sqrt(len(item.genres))
-        for genre in item.genres:
-            delta[f"genres={genre}"] = share
-    if (name := era(item.year)) is not None:
-        delta[f"era={name}"] = signal
+    for attribute, values in item.values.items():
+        if values:
+            share = signal / math.sqrt(len(values))
+            for value in values:
+                delta[f"{attribute}={value}"] = share
+    for attribute, name in item.periods.items():
+        delta[f"{attribute}={name}"] = signal
     return delta
+
+
+def profile_bonus(profile: UserProfile, item: ItemFacts) -> float:
+    """How much the profile's attribute weights favour ``item`` (the weights read the way
+    :func:`item_delta` writes them)."""
+    weights = profile.attribute_weights
+    return sum(weights.get(k, 0.0) * share for k, share in item_delta(item, 1.0).items())
 
 
 def _push(ids: list[str], item_id: str) -> None:
@@ -208,6 +306,9 @@ def apply_interactions(
     return _bump(profile)
 
 
+MAX_NOTES = 20  # free-text wishes kept; exclusions and limits are never dropped for space
+
+
 def apply_turn(
     profile: UserProfile,
     message: str,
@@ -216,20 +317,25 @@ def apply_turn(
     disliked: Sequence[ItemFacts] = (),
     excluded: Mapping[str, Sequence[str]] | None = None,
     included: Mapping[str, Sequence[str]] | None = None,
+    limits: Mapping[str, Bounds] | None = None,
+    cleared_limits: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> UserProfile:
-    """Fold what one turn revealed: items liked/disliked in the message, genres ruled out
-    (a remembered constraint) or asked for (which lifts an earlier exclusion), and free-text
-    wishes ("something short")."""
+    """Fold what one turn revealed: items liked/disliked in the message, values ruled out
+    (a remembered constraint) or asked for (which lifts an earlier exclusion), numeric
+    limits stated (replacing an earlier one on the same attribute) or dropped, and
+    free-text wishes ("something short")."""
     for item in liked:
         apply_feedback(profile, item, "like")
     for item in disliked:
         apply_feedback(profile, item, "dislike")
     lifted = {(a, v) for a, values in (included or {}).items() for v in values}
+    replaced = set(cleared_limits) | set(limits or {})
     profile.expectations = [
         e
         for e in profile.expectations
         if not (e.kind == "exclude" and (e.attribute, e.value) in lifted)
+        and not (e.kind == "limit" and e.attribute in replaced)
     ]
     have = {(a, v) for a, values in profile.exclusions.items() for v in values}
     for attribute, values in (excluded or {}).items():
@@ -240,34 +346,57 @@ def apply_turn(
                 Expectation(kind="exclude", attribute=attribute, value=value, stated=message[:200])
             )
             decay_step(profile.attribute_weights, {f"{attribute}={value}": -1.0}, LEARNING_RATE)
+    for attribute, bounds in (limits or {}).items():
+        if bounds == (None, None):
+            continue
+        profile.expectations.append(
+            Expectation(
+                kind="limit",
+                attribute=attribute,
+                value=bounds_text(bounds),
+                minimum=bounds[0],
+                maximum=bounds[1],
+                stated=message[:200],
+            )
+        )
     stated = {e.value for e in profile.expectations if e.kind == "note"}
     for note in notes:
         if note not in stated:
             profile.expectations.append(Expectation(kind="note", value=note, stated=message[:200]))
-    profile.expectations = profile.expectations[-50:]
+    kept_notes = {id(e) for e in [e for e in profile.expectations if e.kind == "note"][-MAX_NOTES:]}
+    profile.expectations = [
+        e for e in profile.expectations if e.kind != "note" or id(e) in kept_notes
+    ]
     profile.turns += 1
     _refresh_favourites(profile)
     return _bump(profile)
 
 
 def _refresh_favourites(profile: UserProfile, top: int = 3) -> None:
-    def best(prefix: str) -> list[str]:
-        pairs = [
-            (k[len(prefix) :], v)
-            for k, v in profile.attribute_weights.items()
-            if k.startswith(prefix) and v > 0
-        ]
-        pairs.sort(key=lambda kv: (-kv[1], kv[0]))
-        return [k for k, _ in pairs[:top]]
-
-    profile.traits.favourite_genres = [
-        g for g in best("genres=") if g not in profile.exclusions.get("genres", [])
-    ]
-    profile.traits.favourite_eras = best("era=")
+    """Per attribute, the values with the highest positive weight (excluded ones left out)."""
+    by_attribute: dict[str, list[tuple[str, float]]] = {}
+    for key, weight in profile.attribute_weights.items():
+        attribute, sep, value = key.partition("=")
+        if sep and weight > 0:
+            by_attribute.setdefault(attribute, []).append((value, weight))
+    excluded = profile.exclusions
+    favourites: dict[str, list[str]] = {}
+    for attribute in sorted(by_attribute):
+        pairs = sorted(by_attribute[attribute], key=lambda kv: (-kv[1], kv[0]))
+        best = [v for v, _ in pairs if v not in excluded.get(attribute, [])][:top]
+        if best:
+            favourites[attribute] = best
+    profile.traits.favourites = favourites
 
 
 def _diversity(items: Sequence[ItemFacts]) -> float | None:
-    counts = Counter(g for item in items for g in item.genres)
+    """Normalised entropy of the items' categorical values (all attributes pooled)."""
+    counts = Counter(
+        f"{attribute}={value}"
+        for item in items
+        for attribute, values in item.values.items()
+        for value in values
+    )
     if len(counts) < 2:
         return 0.0 if counts else None
     p = np.array(list(counts.values()), dtype=np.float64)

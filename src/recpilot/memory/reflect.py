@@ -1,30 +1,23 @@
-"""Reflective memory: each turn's plan and what became of it, the demonstrations it earns,
-and a report of plan shapes that keep failing.
+"""Reflective memory: each turn's plan and what became of it, and a report of plan shapes
+that keep failing.
 
 Outcomes: ``pending`` (shown, no reaction yet), ``empty`` (nothing recommended),
 ``degraded`` (the LLM failed, rules answered), ``accepted`` (a shown item was liked or
 consumed), ``rejected`` (a shown item was disliked / not wanted), ``corrected`` (the next
-message pushed back on what was shown). An accepted (request → plan) pair that passes
-the plan validator joins the grown demonstration bank the planner reads.
+message pushed back on what was shown). What an accepted turn earns (a demonstration for
+the planner) is the conversation service's business (:mod:`recpilot.service.reflection`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from recpilot.agent.agent import Agent
-from recpilot.agent.analysis import analyze
-from recpilot.agent.plan import Plan, parse_plan
-from recpilot.agent.trace import TurnRecord
-from recpilot.agent.validate import check_plan
-from recpilot.config import subdir
 from recpilot.memory.store import MemoryStore, PlanOutcomeRow
 
 log = logging.getLogger(__name__)
@@ -37,70 +30,35 @@ def plan_shape(plan: list[dict[str, Any]]) -> str:
     return ">".join(str(step.get("tool")) for step in plan) or "(none)"
 
 
-def initial_outcome(record: TurnRecord) -> str:
-    if record.degraded:
+def initial_outcome(items: Sequence[str], degraded: bool) -> str:
+    if degraded:
         return "degraded"
-    return "pending" if record.items else "empty"
+    return "pending" if items else "empty"
 
 
 def outcome_row(
-    turn_id: str, session_id: str, user_id: str | None, record: TurnRecord
+    turn_id: str,
+    session_id: str,
+    user_id: str | None,
+    *,
+    request: str,
+    plan: list[dict[str, Any]],
+    brain: str,
+    items: list[str],
+    degraded: bool,
 ) -> PlanOutcomeRow:
     return PlanOutcomeRow(
         turn_id=turn_id,
         session_id=session_id,
         user_id=user_id,
-        request=record.message,
-        plan=record.plan,
-        shape=plan_shape(record.plan),
-        brain=record.brain,
-        items=[i.item_id for i in record.items],
-        outcome=initial_outcome(record),
+        request=request,
+        plan=plan,
+        shape=plan_shape(plan),
+        brain=brain,
+        items=items,
+        outcome=initial_outcome(items, degraded),
         created_at=time.time(),
     )
-
-
-def grown_bank_path() -> Path:
-    return subdir("demos") / "grown.jsonl"
-
-
-def validated_demo(agent: Agent, request: str, plan: list[dict[str, Any]]) -> Plan | None:
-    """The plan when it parses against the real tools and passes the plan checks for its
-    request; else None."""
-    if not request.strip() or not plan:
-        return None
-    candidate = Plan.model_validate({"steps": plan})
-    steps, errors = parse_plan(candidate, agent.tools)
-    if errors:
-        return None
-    req = analyze(request, agent.vocab, [])
-    problems = check_plan(
-        steps,
-        req,
-        agent.resolver,
-        genre_attribute=agent.vocab.genre_attribute,
-        year_attribute=agent.vocab.year_attribute or "year",
-    )
-    return None if problems else candidate
-
-
-def grow_demo_bank(agent: Agent, row: PlanOutcomeRow, path: Path | None = None) -> bool:
-    """Append an accepted turn's (request → plan) to the grown bank after validation;
-    False when it does not validate or the request is already there."""
-    path = path or grown_bank_path()
-    plan = validated_demo(agent, row.request, row.plan)
-    if plan is None:
-        log.info("demo not grown: plan failed validation shape=%s", row.shape)
-        return False
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if line.strip() and json.loads(line).get("request") == row.request:
-                return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        handle.write(json.dumps({"request": row.request, "plan": plan.model_dump()}) + "\n")
-    log.info("demo grown shape=%s", row.shape)
-    return True
 
 
 def mark_feedback(

@@ -13,7 +13,7 @@ from typing import Literal
 
 Dialect = Literal["sqlite", "postgres"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: api_keys
 
 # (table, columns) — a {blob} marker is replaced with the dialect's binary type.
 _TABLES: tuple[tuple[str, str], ...] = (
@@ -53,6 +53,12 @@ _TABLES: tuple[tuple[str, str], ...] = (
         " plan TEXT NOT NULL, shape TEXT NOT NULL, brain TEXT NOT NULL, items TEXT NOT NULL,"
         " outcome TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL",
     ),
+    (
+        "api_keys",
+        "key_id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, user_id TEXT,"
+        " admin INTEGER NOT NULL, created_at DOUBLE PRECISION NOT NULL,"
+        " revoked_at DOUBLE PRECISION",
+    ),
 )
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)",
@@ -63,13 +69,17 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS memory_user ON memory_index (user_id, created_at)",
     "CREATE INDEX IF NOT EXISTS outcomes_user ON plan_outcomes (user_id)",
     "CREATE INDEX IF NOT EXISTS outcomes_shape ON plan_outcomes (shape)",
+    "CREATE INDEX IF NOT EXISTS api_keys_user ON api_keys (user_id)",
 )
 
 TABLES: tuple[str, ...] = tuple(name for name, _ in _TABLES)
 """Every memory table (the meta table excluded)."""
 
 USER_TABLES: tuple[str, ...] = TABLES
-"""Tables with a ``user_id`` column: all of them."""
+"""Tables with a ``user_id`` column: all of them (a user's API keys go with the user)."""
+
+SECRET_COLUMNS: dict[str, tuple[str, ...]] = {"api_keys": ("sha256",)}
+"""Columns an export leaves out."""
 
 
 def ddl(dialect: Dialect) -> list[str]:

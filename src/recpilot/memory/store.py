@@ -1,10 +1,12 @@
-"""Durable memory: sessions, messages, turn records, feedback, profiles and the memory index.
+"""Durable memory: sessions, messages, turn records, feedback, profiles, the memory index
+and API keys.
 
 One code path over two databases: SQLite (WAL, the embedded default at
 ``data_home()/memory.sqlite3``) and PostgreSQL (when ``RECPILOT_DATABASE_URL`` is a
 ``postgresql://`` URL; psycopg 3). Every write runs in a transaction; :meth:`transaction`
 nests, so a caller can make a whole turn (session, turn record, profile, memories) one
-commit — a crash mid-turn loses at most that turn.
+commit — a crash mid-turn loses at most that turn. A method returns after its commit: what
+the caller acknowledges is on disk.
 
 Isolation: every read that returns user data filters on ``user_id``; a session is only
 returned to the user who owns it (:meth:`MemoryStore.load_session`).
@@ -25,53 +27,47 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel
 
-from recpilot.agent.session import MAX_TURNS_KEPT, Session
-from recpilot.agent.trace import TurnRecord
 from recpilot.config import data_home
 from recpilot.errors import ConfigError
 from recpilot.memory.profile import UserProfile
-from recpilot.memory.schema import SCHEMA_VERSION, TABLES, USER_TABLES, Dialect, ddl, placeholders
+from recpilot.memory.records import (
+    ApiKeyRow,
+    FeedbackEvent,
+    MemoryEntry,
+    PlanOutcomeRow,
+    SessionState,
+    StoredTurn,
+)
+from recpilot.memory.schema import (
+    SCHEMA_VERSION,
+    SECRET_COLUMNS,
+    TABLES,
+    USER_TABLES,
+    Dialect,
+    ddl,
+    placeholders,
+)
 
 log = logging.getLogger(__name__)
 
 ENV_DATABASE_URL = "RECPILOT_DATABASE_URL"
 FeedbackKind = Literal["like", "dislike", "consumed", "not_interested"]
 FEEDBACK_KINDS: tuple[str, ...] = ("like", "dislike", "consumed", "not_interested")
+MAX_TURNS_LOADED = 20  # turns of a session read back with it (all stay in the turns table)
 
-
-class FeedbackEvent(BaseModel):
-    user_id: str
-    item_id: str
-    kind: str
-    session_id: str | None
-    created_at: float
-
-
-class MemoryEntry(BaseModel):
-    """One retrievable memory (a turn, a feedback event, a profile fact) with its vector."""
-
-    memory_id: str
-    user_id: str | None
-    session_id: str | None
-    kind: str
-    text: str
-    created_at: float
-    vector: list[float]
-
-
-class PlanOutcomeRow(BaseModel):
-    turn_id: str
-    session_id: str
-    user_id: str | None
-    request: str
-    plan: list[dict[str, Any]]
-    shape: str
-    brain: str
-    items: list[str]
-    outcome: str
-    created_at: float
+__all__ = [
+    "FEEDBACK_KINDS",
+    "ApiKeyRow",
+    "FeedbackEvent",
+    "FeedbackKind",
+    "MemoryEntry",
+    "MemoryStore",
+    "PlanOutcomeRow",
+    "SessionState",
+    "StoredTurn",
+    "default_url",
+]
 
 
 def _new_id() -> str:
@@ -97,7 +93,7 @@ class MemoryStore:
                 self._exec(statement)
             self._exec(
                 "INSERT INTO memory_meta (key, value) VALUES ('schema_version', ?)"
-                " ON CONFLICT (key) DO NOTHING",
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(SCHEMA_VERSION),),
             )
 
@@ -134,7 +130,9 @@ class MemoryStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         lite = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         lite.execute("PRAGMA journal_mode=WAL")
-        lite.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit is on disk before it is acknowledged (NORMAL survives a killed
+        # process but may lose the last commits on power loss).
+        lite.execute("PRAGMA synchronous=FULL")
         lite.execute("PRAGMA busy_timeout=5000")
         return cls(lite, "sqlite", url)
 
@@ -189,63 +187,52 @@ class MemoryStore:
             )
 
     # ------------------------------------------------------------------ sessions
-    def save_session(self, session: Session) -> None:
+    def save_session(self, state: SessionState) -> None:
         """Write the session's state (not its turns: :meth:`record_turn` stores those)."""
-        state = {
-            "user_id": session.user_id,
-            "history": session.history,
-            "shown": session.shown,
-            "liked": session.liked,
-            "disliked": session.disliked,
-            "excluded": session.excluded,
-            "summary": session.summary,
-            "window": len(session.turns),
-        }
+        data = state.model_dump(mode="json", exclude={"turns", "session_id"})
+        data["window"] = len(state.turns)
         now = time.time()
         with self.transaction():
-            owner = self._rows(
-                "SELECT user_id FROM sessions WHERE session_id = ?", (session.session_id,)
-            )
-            if owner and owner[0][0] != session.user_id:
+            found, owner = self.session_owner(state.session_id)
+            if found and owner != state.user_id:
                 raise ConfigError(
-                    f"session {session.session_id!r} belongs to another user; start a new session"
+                    f"session {state.session_id!r} belongs to another user; start a new session"
                 )
-            self._touch_user(session.user_id)
+            self._touch_user(state.user_id)
             self._exec(
                 "INSERT INTO sessions (session_id, user_id, state, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET"
                 " state = excluded.state, updated_at = excluded.updated_at",
-                (session.session_id, session.user_id, json.dumps(state), now, now),
+                (state.session_id, state.user_id, json.dumps(data), now, now),
             )
 
-    def load_session(self, session_id: str, user_id: str | None) -> Session | None:
+    def load_session(self, session_id: str, user_id: str | None) -> SessionState | None:
         """The session, or None when it does not exist or belongs to another user."""
         rows = self._rows("SELECT user_id, state FROM sessions WHERE session_id = ?", (session_id,))
         if not rows or rows[0][0] != user_id:
             return None
-        state = json.loads(rows[0][1])
-        window = min(int(state.get("window", MAX_TURNS_KEPT)), MAX_TURNS_KEPT)
+        data = json.loads(rows[0][1])
+        window = min(int(data.pop("window", MAX_TURNS_LOADED)), MAX_TURNS_LOADED)
         records = self._rows(
             "SELECT record FROM turns WHERE session_id = ? AND user_id IS NOT DISTINCT FROM ?"
             " ORDER BY seq DESC LIMIT ?",
             (session_id, user_id, window),
         )
-        turns = [TurnRecord.model_validate_json(r[0]) for r in reversed(records)]
-        return Session(
-            user_id=user_id,
-            session_id=session_id,
-            history=list(state.get("history", [])),
-            turns=turns,
-            shown=list(state.get("shown", [])),
-            liked=list(state.get("liked", [])),
-            disliked=list(state.get("disliked", [])),
-            excluded=_exclusions(state),
-            summary=str(state.get("summary", "")),
+        turns = [_stored_turn(json.loads(r[0])) for r in reversed(records)]
+        data["excluded"] = _exclusions(data)
+        data.pop("excluded_genres", None)
+        return SessionState.model_validate(
+            {**data, "session_id": session_id, "user_id": user_id, "turns": turns}
         )
+
+    def session_owner(self, session_id: str) -> tuple[bool, str | None]:
+        """(whether the session exists, the user it belongs to: None for anonymous)."""
+        rows = self._rows("SELECT user_id FROM sessions WHERE session_id = ?", (session_id,))
+        return (True, rows[0][0]) if rows else (False, None)
 
     def session_exists(self, session_id: str) -> bool:
         """Whether any user holds this session id (says nothing about whose it is)."""
-        return bool(self._rows("SELECT 1 FROM sessions WHERE session_id = ?", (session_id,)))
+        return self.session_owner(session_id)[0]
 
     def sessions(self, user_id: str) -> list[str]:
         """The user's session ids, newest first."""
@@ -255,13 +242,14 @@ class MemoryStore:
         )
         return [r[0] for r in rows]
 
-    def record_turn(self, session_id: str, user_id: str | None, turn: TurnRecord) -> str:
-        """Store a turn record and its two messages; returns the turn id."""
+    def record_turn(self, session_id: str, user_id: str | None, turn: StoredTurn) -> str:
+        """Store a turn (its record and its two messages); returns the turn id."""
         turn_id = _new_id()
         now = time.time()
+        record = {**turn.record, "message": turn.message, "reply": turn.reply}
         with self.transaction():
-            owner = self._rows("SELECT user_id FROM sessions WHERE session_id = ?", (session_id,))
-            if owner and owner[0][0] != user_id:
+            found, owner = self.session_owner(session_id)
+            if found and owner != user_id:
                 raise ConfigError(f"session {session_id!r} belongs to another user")
             self._touch_user(user_id)
             seq = self._rows(
@@ -270,13 +258,13 @@ class MemoryStore:
             self._exec(
                 "INSERT INTO turns (turn_id, session_id, user_id, seq, record, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (turn_id, session_id, user_id, int(seq) + 1, turn.model_dump_json(), now),
+                (turn_id, session_id, user_id, int(seq) + 1, json.dumps(record), now),
             )
-            for role, content, at in (("user", turn.message, now), ("assistant", turn.reply, now)):
+            for role, content in (("user", turn.message), ("assistant", turn.reply)):
                 self._exec(
                     "INSERT INTO messages (message_id, session_id, user_id, turn_id, role,"
                     " content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (_new_id(), session_id, user_id, turn_id, role, content, at),
+                    (_new_id(), session_id, user_id, turn_id, role, content, now),
                 )
         return turn_id
 
@@ -445,6 +433,51 @@ class MemoryStore:
             for r in rows
         ]
 
+    # ------------------------------------------------------------------ API keys
+    def add_key(self, row: ApiKeyRow) -> None:
+        with self.transaction():
+            self._touch_user(row.user_id)
+            self._exec(
+                "INSERT INTO api_keys (key_id, sha256, user_id, admin, created_at, revoked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+                (
+                    row.key_id,
+                    row.sha256,
+                    row.user_id,
+                    int(row.admin),
+                    row.created_at,
+                    row.revoked_at,
+                ),
+            )
+
+    def key_by_digest(self, sha256: str) -> ApiKeyRow | None:
+        """The active key with this SHA-256, or None (unknown or revoked)."""
+        rows = self._rows(
+            "SELECT key_id, sha256, user_id, admin, created_at, revoked_at FROM api_keys"
+            " WHERE sha256 = ? AND revoked_at IS NULL",
+            (sha256,),
+        )
+        return _key_row(rows[0]) if rows else None
+
+    def api_keys(self, user_id: str | None = None) -> list[ApiKeyRow]:
+        """Every key (or one user's), revoked ones included, oldest first."""
+        where, params = ("WHERE user_id = ?", (user_id,)) if user_id is not None else ("", ())
+        rows = self._rows(
+            "SELECT key_id, sha256, user_id, admin, created_at, revoked_at FROM api_keys"
+            f" {where} ORDER BY created_at, key_id",
+            params,
+        )
+        return [_key_row(r) for r in rows]
+
+    def revoke_key(self, key_id: str) -> bool:
+        """Revoke a key at once; False when there is no such active key."""
+        with self.transaction():
+            cur = self._exec(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
+                (time.time(), key_id),
+            )
+            return int(cur.rowcount) > 0
+
     # ------------------------------------------------------------------ privacy
     def export_user(self, user_id: str) -> dict[str, Any]:
         """Every stored fact about the user, table by table, as JSON-ready rows."""
@@ -456,6 +489,8 @@ class MemoryStore:
                 rows = []
                 for raw in cur.fetchall():
                     row = dict(zip(names, raw, strict=True))
+                    for secret in SECRET_COLUMNS.get(table, ()):
+                        row.pop(secret, None)
                     for key in ("state", "record", "data", "plan", "items"):
                         if isinstance(row.get(key), str):
                             row[key] = json.loads(row[key])
@@ -499,6 +534,18 @@ class MemoryStore:
             pages = self._rows("PRAGMA page_count")[0][0]
             return int(pages) * int(self._rows("PRAGMA page_size")[0][0])
         return int(self._rows("SELECT pg_database_size(current_database())")[0][0])
+
+
+def _stored_turn(record: dict[str, Any]) -> StoredTurn:
+    return StoredTurn(
+        message=str(record.get("message", "")), reply=str(record.get("reply", "")), record=record
+    )
+
+
+def _key_row(r: tuple[Any, ...]) -> ApiKeyRow:
+    return ApiKeyRow(
+        key_id=r[0], sha256=r[1], user_id=r[2], admin=bool(r[3]), created_at=r[4], revoked_at=r[5]
+    )
 
 
 def _exclusions(state: dict[str, Any]) -> dict[str, list[str]]:

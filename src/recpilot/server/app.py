@@ -1,7 +1,9 @@
 """The app factory: ``create_app(settings) -> FastAPI``.
 
-The agent loads in a background thread at startup (``/readyz`` answers 503 until it is
-ready); tests and embedders may pass a built ``Agent`` instead.
+The memory store opens when the app is created — if it cannot, ``create_app`` raises
+(``recpilot serve`` then says why and exits non-zero); there is no stand-in. The agent loads
+in a background thread at startup (``/readyz`` answers 503 until it is ready); tests and
+embedders may pass a built ``Agent`` or a whole ``ConversationService`` instead.
 """
 
 from __future__ import annotations
@@ -23,16 +25,18 @@ from starlette.routing import Route
 from recpilot import __version__
 from recpilot.agent.agent import Agent
 from recpilot.agent.build import AgentOptions, build_agent
-from recpilot.errors import RecpilotError, UnknownId
+from recpilot.errors import ConfigError, RecpilotError, UnknownId
 from recpilot.mcp_server.server import build_mcp_server
+from recpilot.memory.store import MemoryStore
 from recpilot.server import openai_api, rest
-from recpilot.server.auth import Forbidden, KeyStore, Principal, Unauthenticated, authenticate
-from recpilot.server.engine import Engine
+from recpilot.server.auth import Forbidden, Principal, Unauthenticated, authenticate
 from recpilot.server.metrics import Metrics
 from recpilot.server.middleware import RequestContextMiddleware
 from recpilot.server.settings import ServerSettings
 from recpilot.server.state import AppState, NotReady
 from recpilot.server.work import Overloaded, WorkQueue
+from recpilot.service.conversation import ConversationService
+from recpilot.service.keys import KeyRing
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -89,6 +93,7 @@ def _handlers(app: FastAPI, settings: ServerSettings) -> None:
     app.add_exception_handler(NotReady, not_ready)
     app.add_exception_handler(UnknownId, unknown)
     app.add_exception_handler(ValueError, bad_value)
+    app.add_exception_handler(ConfigError, bad_value)
     app.add_exception_handler(HTTPException, http)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(RecpilotError, failure)
@@ -103,7 +108,7 @@ def _load(state: AppState, agent: Agent | None) -> None:
                 embedder=state.settings.embedder,
             )
             agent = build_agent(opts)
-        state.engine = Engine.build(agent, state.settings.memory_url)
+        state.service = ConversationService(agent, state.store)
         log.info("agent ready dataset=%s brain=%s", agent.catalog.name, agent.brain)
     except RecpilotError as exc:
         state.load_error = f"the agent failed to load: {exc}"
@@ -116,26 +121,33 @@ def create_app(
     settings: ServerSettings | None = None,
     *,
     agent: Agent | None = None,
-    engine: Engine | None = None,
+    service: ConversationService | None = None,
 ) -> FastAPI:
+    """The app. Opens the memory store now (``ConfigError`` when it cannot); with
+    ``service`` given, its store is used and the caller closes it."""
     settings = settings or ServerSettings()
     metrics = Metrics()
+    owns_store = service is None
+    store = service.store if service is not None else MemoryStore.open(settings.memory_url)
+    keys = KeyRing(store, settings.api_keys)
+    keys.import_file(settings.key_path())
     state = AppState(
         settings=settings,
-        keys=KeyStore(settings.key_path(), settings.api_keys),
+        store=store,
+        keys=keys,
         metrics=metrics,
         queue=WorkQueue(settings.workers, settings.queue_size, settings.retry_after_s),
-        engine=engine,
+        service=service,
     )
     _describe(metrics, state)
-    mcp = build_mcp_server(state.require_engine, lambda ctx: _mcp_principal(state, ctx.headers))
+    mcp = build_mcp_server(state.require_service, lambda ctx: _mcp_principal(state, ctx.headers))
     manager = StreamableHTTPSessionManager(
         app=mcp._lowlevel_server, stateless=True, json_response=True
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if state.engine is not None:
+        if state.service is not None:
             state.loaded.set()
         elif agent is not None:
             _load(state, agent)  # a built agent: only the memory store to open, ready at once
@@ -146,8 +158,8 @@ def create_app(
                 await stack.enter_async_context(manager.run())
             yield
         state.queue.shutdown()
-        if state.engine is not None:
-            state.engine.close()
+        if owns_store:
+            state.store.close()
 
     app = FastAPI(
         title="recpilot",
@@ -166,7 +178,7 @@ def create_app(
 
     @app.get("/readyz", tags=["ops"], summary="Readiness: the agent is loaded")
     async def readyz() -> Response:
-        if state.engine is None:
+        if state.service is None:
             return JSONResponse(
                 {
                     "status": "loading" if state.load_error is None else "failed",
@@ -178,8 +190,9 @@ def create_app(
         return JSONResponse(
             {
                 "status": "ready",
-                "dataset": state.engine.catalog.name,
-                "brain": state.engine.agent.brain,
+                "dataset": state.service.catalog.name,
+                "brain": state.service.agent.brain,
+                "memory": state.store.dialect,
             }
         )
 
@@ -227,4 +240,4 @@ def _describe(metrics: Metrics, state: AppState) -> None:
     metrics.describe("recpilot_http_requests_total", "HTTP requests by route and status")
     metrics.gauge("recpilot_queue_depth", lambda: float(state.queue.depth))
     metrics.gauge("recpilot_turns_running", lambda: float(state.queue.running))
-    metrics.gauge("recpilot_ready", lambda: 1.0 if state.engine is not None else 0.0)
+    metrics.gauge("recpilot_ready", lambda: 1.0 if state.service is not None else 0.0)

@@ -2,7 +2,9 @@
 
 The conversation is the ``messages`` array: earlier user messages are replayed with the rules
 brain to rebuild what was shown, liked and ruled out, and the last user message is answered
-by the agent. The recommended items are in ``choices[0].message.content`` (as a numbered
+by the agent — through the conversation service, like every other interface: the user's
+profile and stated preferences apply, and the answered turn is stored (as the only turn of a
+new session; send ``session_id`` to continue one instead). The recommended items are in ``choices[0].message.content`` (as a numbered
 list) and, as structured data, in ``choices[0].message.recpilot`` (also repeated at the top
 level as ``recpilot``): ``{"items": [cards], "degraded", "degraded_reasons", "notes",
 "session_id", "turn_id"}``. With ``stream: true`` the answer is Server-Sent Events of
@@ -23,16 +25,17 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from recpilot.agent.trace import TurnRecord
 from recpilot.server.auth import Forbidden, Principal, act_for
-from recpilot.server.engine import TurnOut
-from recpilot.server.rest import check_message, observe_turn
+from recpilot.server.rest import check_message, observe_turn, session_owner
 from recpilot.server.sse import pieces
 from recpilot.server.state import AppState, app_state, principal
 from recpilot.server.work import Overloaded
+from recpilot.service.conversation import TurnOut
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_ID = "recpilot"
@@ -80,15 +83,15 @@ def _content(record: TurnRecord) -> str:
     return f"{record.reply}\n\n{listing}"
 
 
-def _extension(state: AppState, out: TurnOut | None, record: TurnRecord) -> dict[str, Any]:
-    engine = state.require_engine()
+def _extension(state: AppState, out: TurnOut) -> dict[str, Any]:
+    record = out.record
     return {
-        "items": engine.cards(record.items),
+        "items": state.require_service().cards(record.items),
         "degraded": record.degraded,
         "degraded_reasons": record.degraded_reasons,
         "notes": record.notes,
-        "session_id": out.session_id if out else None,
-        "turn_id": out.turn_id if out else None,
+        "session_id": out.session_id,
+        "turn_id": out.turn_id,
     }
 
 
@@ -100,7 +103,7 @@ async def chat_completions(
     who: Annotated[Principal, Depends(principal)],
     state: Annotated[AppState, Depends(app_state)],
 ) -> JSONResponse | StreamingResponse:
-    engine = state.require_engine()
+    service = state.require_service()
     if not body.model.startswith(MODEL_ID):
         raise HTTPException(404, f"model {body.model!r} does not exist; use {MODEL_ID!r}")
     if len(body.messages) > state.settings.max_messages:
@@ -115,9 +118,7 @@ async def chat_completions(
     user = act_for(who, body.user_id or (body.user if who.admin else None))
     session_id = body.session_id
     if session_id is not None:
-        owner = engine.owner(session_id, user)
-        if owner is None:
-            raise HTTPException(404, f"no session {session_id!r}")
+        owner = await run_in_threadpool(session_owner, service, session_id)
         if not who.may_act_for(owner):
             raise Forbidden(f"session {session_id!r} belongs to another user")
     if state.queue.full:
@@ -125,19 +126,21 @@ async def chat_completions(
     created = int(time.time())
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
 
-    async def run() -> tuple[TurnOut | None, TurnRecord]:
+    async def run() -> TurnOut:
         started = time.perf_counter()
         if session_id is not None:
-            out = await state.run_turn(session_id, lambda: engine.turn(user, users[-1], session_id))
-            record: TurnRecord = out.record
+            out = await state.run_turn(
+                session_id, lambda: service.turn(user, users[-1], session_id)
+            )
         else:
-            out, record = None, await state.run_turn(None, lambda: engine.conversation(user, users))
-        observe_turn(state, record, "openai", time.perf_counter() - started)
-        return out, record
+            out = await state.run_turn(None, lambda: service.conversation(user, users))
+        observe_turn(state, out.record, "openai", time.perf_counter() - started)
+        return out
 
     if not body.stream:
-        out, record = await run()
-        ext = _extension(state, out, record)
+        out = await run()
+        record = out.record
+        ext = _extension(state, out)
         content = _content(record)
         prompt = sum(c.prompt_tokens for c in record.llm)
         completion = sum(c.completion_tokens for c in record.llm)
@@ -177,14 +180,14 @@ async def chat_completions(
     async def events() -> AsyncIterator[str]:
         yield chunk({"role": "assistant", "content": ""})
         try:
-            out, record = await run()
+            out = await run()
         except (Overloaded, HTTPException) as exc:
             message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
             yield f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
             return
-        for piece in pieces(_content(record)):
+        for piece in pieces(_content(out.record)):
             yield chunk({"content": piece})
-        yield chunk({}, "stop", recpilot=_extension(state, out, record))
+        yield chunk({}, "stop", recpilot=_extension(state, out))
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream")

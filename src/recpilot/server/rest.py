@@ -1,4 +1,6 @@
-"""The versioned REST API (``/v1``): sessions, one-shot recommend, items, feedback, users."""
+"""The versioned REST API (``/v1``): sessions, one-shot recommend, items, feedback, users,
+stated preferences and API keys. A thin adapter over the conversation service: every call
+that touches the catalog, the models or the database runs in the work queue, off the loop."""
 
 from __future__ import annotations
 
@@ -6,18 +8,22 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from recpilot.agent.trace import TurnRecord
 from recpilot.server.auth import Forbidden, Principal, act_for
-from recpilot.server.engine import Engine, TurnOut
 from recpilot.server.schemas import (
     Card,
     FeedbackIn,
     ItemOut,
     ItemsOut,
+    KeyIn,
+    KeyOut,
+    KeyView,
     MessageIn,
     Ok,
+    PreferenceOut,
     RecommendIn,
     SearchIn,
     SearchOut,
@@ -29,6 +35,8 @@ from recpilot.server.schemas import (
 from recpilot.server.sse import turn_events
 from recpilot.server.state import AppState, app_state, principal
 from recpilot.server.work import Overloaded
+from recpilot.service.conversation import ConversationService, TurnOut
+from recpilot.service.privacy import preference_view
 from recpilot.tools.search import SearchCatalogArgs
 
 router = APIRouter(prefix="/v1", tags=["recpilot"])
@@ -36,13 +44,13 @@ Who = Annotated[Principal, Depends(principal)]
 State = Annotated[AppState, Depends(app_state)]
 
 
-def turn_model(engine: Engine, out: TurnOut) -> TurnOutModel:
+def turn_model(service: ConversationService, out: TurnOut) -> TurnOutModel:
     record = out.record
     return TurnOutModel(
         session_id=out.session_id,
-        turn_id=out.turn_id,
+        turn_id=out.turn_id or "",
         reply=record.reply,
-        items=[Card(**c) for c in engine.cards(record.items)],
+        items=[Card(**c) for c in service.cards(record.items)],
         degraded=record.degraded,
         degraded_reasons=record.degraded_reasons,
         notes=record.notes,
@@ -73,24 +81,30 @@ def check_message(state: AppState, text: str) -> None:
         raise HTTPException(422, "message is empty")
 
 
+def session_owner(service: ConversationService, session_id: str) -> str | None:
+    """The user a session belongs to; 404 when there is none (or it is anonymous)."""
+    found, owner = service.owner(session_id)
+    if not found or owner is None:
+        raise HTTPException(404, f"no session {session_id!r}; start one with POST /v1/sessions")
+    return owner
+
+
 async def _turn(
     state: AppState, who: Principal, body: MessageIn, session_id: str | None
 ) -> TurnOutModel | StreamingResponse:
-    engine = state.require_engine()
+    service = state.require_service()
     check_message(state, body.message)
     if session_id is None:
         user = act_for(who, body.user_id)
     else:  # the session's owner acts; the key must be allowed to act for them
-        owner = engine.owner(session_id, body.user_id or who.user_id)
-        if owner is None:
-            raise HTTPException(404, f"no session {session_id!r}; start one with POST /v1/sessions")
+        owner = await run_in_threadpool(session_owner, service, session_id)
         user = act_for(who, owner)
 
     async def run() -> TurnOutModel:
         started = time.perf_counter()
-        out = await state.run_turn(session_id, lambda: engine.turn(user, body.message, session_id))
+        out = await state.run_turn(session_id, lambda: service.turn(user, body.message, session_id))
         observe_turn(state, out.record, "rest", time.perf_counter() - started)
-        return turn_model(engine, out)
+        return turn_model(service, out)
 
     if body.stream:
         if state.queue.full:  # answer 429 now, not inside an already-started stream
@@ -114,14 +128,12 @@ async def continue_session(session_id: str, body: MessageIn, who: Who, state: St
 
 
 @router.get("/sessions/{session_id}", response_model=SessionView, summary="A session's turns")
-async def get_session(session_id: str, who: Who, state: State) -> SessionView:
-    engine = state.require_engine()
-    owner = engine.owner(session_id, who.user_id)
-    if owner is None:
-        raise HTTPException(404, f"no session {session_id!r}")
+def get_session(session_id: str, who: Who, state: State) -> SessionView:
+    service = state.require_service()
+    owner = session_owner(service, session_id)
     if not who.may_act_for(owner):
         raise Forbidden(f"session {session_id!r} belongs to another user")
-    session = engine.session(session_id, owner)
+    session = service.session(session_id, owner)
     if session is None:
         raise HTTPException(404, f"no session {session_id!r}")
     return SessionView(
@@ -131,7 +143,7 @@ async def get_session(session_id: str, who: Who, state: State) -> SessionView:
             SessionTurn(
                 message=t.message,
                 reply=t.reply,
-                items=[Card(**c) for c in engine.cards(t.items)],
+                items=[Card(**c) for c in service.cards(t.items)],
                 degraded=t.degraded,
             )
             for t in session.turns
@@ -143,27 +155,35 @@ async def get_session(session_id: str, who: Who, state: State) -> SessionView:
 
 @router.post("/recommend", response_model=ItemsOut, summary="One-shot recommendation")
 async def recommend(body: RecommendIn, who: Who, state: State) -> ItemsOut:
-    engine = state.require_engine()
+    """The same recommendation path as ``recpilot recommend`` and MCP: the user's profile,
+    within ``filters`` and always within the user's standing exclusions and limits."""
+    service = state.require_service()
     if body.n > state.settings.max_items:
         raise HTTPException(422, f"n={body.n} is over the limit of {state.settings.max_items}")
     user = act_for(who, body.user_id) if (body.user_id or who.user_id) else None
-    items, notes = engine.recommend(user, body.n, body.filters)
-    return ItemsOut(items=[Card(**c) for c in engine.cards(items)], notes=notes)
+    out = await state.run_turn(None, lambda: service.recommend(user, body.n, body.filters))
+    state.metrics.inc("recpilot_recommendations_total", surface="rest")
+    return ItemsOut(
+        items=[Card(**c) for c in service.cards(out.record.items)],
+        notes=out.record.notes,
+        session_id=out.session_id if out.turn_id else None,
+    )
 
 
 @router.post("/items/search", response_model=SearchOut, summary="Filter the catalog")
 async def search_items(body: SearchIn, who: Who, state: State) -> SearchOut:
-    engine = state.require_engine()
+    service = state.require_service()
     if body.limit > state.settings.max_items:
         raise HTTPException(422, f"limit={body.limit} is over {state.settings.max_items}")
     conditions = SearchCatalogArgs.model_validate(body.model_dump(exclude={"limit"}))
-    found, total = engine.search(conditions, body.limit)
+    found, total = await state.run_turn(None, lambda: service.search(conditions, body.limit))
     return SearchOut(total=total, items=[ItemOut(**i.model_dump()) for i in found])
 
 
 @router.get("/items/{item_id}", response_model=ItemOut, summary="One item's details")
 async def get_item(item_id: str, who: Who, state: State) -> ItemOut:
-    found = state.require_engine().items([item_id])
+    service = state.require_service()
+    found = await state.run_turn(None, lambda: service.items([item_id]))
     if not found:
         raise HTTPException(404, f"no item {item_id!r} in the catalog")
     return ItemOut(**found[0].model_dump())
@@ -173,26 +193,33 @@ async def get_item(item_id: str, who: Who, state: State) -> ItemOut:
 async def similar_items(
     item_id: str, who: Who, state: State, n: Annotated[int, Query(ge=1)] = 10
 ) -> ItemsOut:
-    engine = state.require_engine()
+    """Items similar to this one, within the calling user's standing exclusions and limits."""
+    service = state.require_service()
     if n > state.settings.max_items:
         raise HTTPException(422, f"n={n} is over the limit of {state.settings.max_items}")
-    if not engine.items([item_id]):
-        raise HTTPException(404, f"no item {item_id!r} in the catalog")
-    items, notes = engine.similar([item_id], n)
-    return ItemsOut(items=[Card(**c) for c in engine.cards(items)], notes=notes)
+
+    def run() -> TurnOut:
+        if not service.items([item_id]):
+            raise HTTPException(404, f"no item {item_id!r} in the catalog")
+        return service.similar([item_id], n, who.user_id)
+
+    out = await state.run_turn(None, run)
+    return ItemsOut(
+        items=[Card(**c) for c in service.cards(out.record.items)], notes=out.record.notes
+    )
 
 
 @router.post("/feedback", response_model=Ok, summary="Record feedback on an item")
 async def feedback(body: FeedbackIn, who: Who, state: State) -> Ok:
-    engine = state.require_engine()
+    service = state.require_service()
     user = act_for(who, body.user_id)
     if body.session_id is not None:
-        owner = engine.owner(body.session_id, user)
-        if owner is not None and not who.may_act_for(owner):
+        found, owner = await run_in_threadpool(service.owner, body.session_id)
+        if found and not who.may_act_for(owner):
             raise Forbidden(f"session {body.session_id!r} belongs to another user")
     lock = body.session_id
     await state.run_turn(
-        lock, lambda: engine.feedback(user, body.item_id, body.kind, body.session_id)
+        lock, lambda: service.feedback(user, body.item_id, body.kind, body.session_id)
     )
     state.metrics.inc("recpilot_feedback_total", kind=body.kind)
     return Ok(detail={"user_id": user, "item_id": body.item_id, "kind": body.kind})
@@ -200,17 +227,65 @@ async def feedback(body: FeedbackIn, who: Who, state: State) -> Ok:
 
 @router.get("/users/{user_id}/profile", summary="A user's profile")
 def get_profile(user_id: str, who: Who, state: State) -> dict[str, Any]:
-    return state.require_engine().profile(act_for(who, user_id))
+    profile = state.require_service().profile(act_for(who, user_id))
+    return profile.model_dump(mode="json")
+
+
+@router.get(
+    "/users/{user_id}/preferences",
+    response_model=list[PreferenceOut],
+    summary="A user's stated preferences (exclusions, limits, wishes)",
+)
+def get_preferences(user_id: str, who: Who, state: State) -> list[PreferenceOut]:
+    prefs = state.require_service().preferences(act_for(who, user_id))
+    return [PreferenceOut(**preference_view(e)) for e in prefs]
+
+
+@router.delete(
+    "/users/{user_id}/preferences/{preference_id}",
+    response_model=PreferenceOut,
+    summary="Remove one stated preference (it stops applying at once, everywhere)",
+)
+def delete_preference(user_id: str, preference_id: str, who: Who, state: State) -> PreferenceOut:
+    removed = state.require_service().forget(act_for(who, user_id), preference_id)
+    return PreferenceOut(**preference_view(removed))
 
 
 @router.get("/users/{user_id}/export", summary="Everything stored about a user")
 def export_user(user_id: str, who: Who, state: State) -> dict[str, Any]:
-    return state.require_engine().export_user(act_for(who, user_id))
+    return state.require_service().export_user(act_for(who, user_id))
 
 
 @router.delete(
     "/users/{user_id}", response_model=Ok, summary="Delete everything stored about a user"
 )
 def delete_user(user_id: str, who: Who, state: State) -> Ok:
-    counts = state.require_engine().delete_user(act_for(who, user_id))
+    counts = state.require_service().delete_user(act_for(who, user_id))
     return Ok(detail={"deleted": counts})
+
+
+def _admin(who: Principal) -> None:
+    if not who.admin:
+        raise Forbidden("managing API keys needs an admin key")
+
+
+@router.post("/keys", response_model=KeyOut, summary="Create an API key (admin)")
+def create_key(body: KeyIn, who: Who, state: State) -> KeyOut:
+    """The key is in the answer once and stored hashed; it works at once, on every server
+    sharing the store."""
+    _admin(who)
+    key, row = state.keys.create(body.user_id, admin=body.admin)
+    return KeyOut(key=key, **row.model_dump(exclude={"sha256"}))
+
+
+@router.get("/keys", response_model=list[KeyView], summary="List API keys (admin)")
+def list_keys(who: Who, state: State, user_id: str | None = None) -> list[KeyView]:
+    _admin(who)
+    return [KeyView(**r.model_dump(exclude={"sha256"})) for r in state.keys.list(user_id)]
+
+
+@router.delete("/keys/{key_id}", response_model=KeyView, summary="Revoke an API key (admin)")
+def revoke_key(key_id: str, who: Who, state: State) -> KeyView:
+    """Refused from the next request on, on every server sharing the store."""
+    _admin(who)
+    return KeyView(**state.keys.revoke(key_id).model_dump(exclude={"sha256"}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from recpilot.tools.search import SearchCatalogArgs
 
@@ -76,6 +76,9 @@ class RecommendIn(BaseModel):
 class ItemsOut(BaseModel):
     items: list[Card]
     notes: list[str] = Field(default_factory=list)
+    session_id: str | None = Field(
+        None, description="the session the recommendation was stored in (feedback may name it)"
+    )
 
 
 class SearchIn(SearchCatalogArgs):
@@ -104,3 +107,42 @@ class FeedbackIn(BaseModel):
 class Ok(BaseModel):
     ok: bool = True
     detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class PreferenceOut(BaseModel):
+    """A stated preference: ``exclude`` (never this value), ``limit`` (numeric bounds) or
+    ``note`` (a free-text wish). Remove one with its ``id``."""
+
+    id: str
+    kind: Literal["exclude", "limit", "note"]
+    attribute: str | None
+    value: str
+    minimum: float | None = None
+    maximum: float | None = None
+    text: str
+    stated: str = ""
+    at: float
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user_id: str | None = Field(None, description="the user the key acts for")
+    admin: bool = Field(False, description="an admin key (acts for any user)")
+
+    @model_validator(mode="after")
+    def _one(self) -> KeyIn:
+        if self.admin == bool(self.user_id):
+            raise ValueError("give exactly one of user_id or admin: true")
+        return self
+
+
+class KeyView(BaseModel):
+    key_id: str
+    user_id: str | None
+    admin: bool
+    created_at: float
+    revoked_at: float | None = None
+
+
+class KeyOut(KeyView):
+    key: str = Field(description="the key itself: shown once, stored hashed")

@@ -13,37 +13,35 @@ from pydantic import BaseModel, Field
 from recpilot.catalog.datasets import DEFAULT_DATASET
 from recpilot.config import data_home
 from recpilot.errors import ConfigError
+from recpilot.service.keys import StaticKey
+
+__all__ = ["ServerSettings", "StaticKey", "parse_keys", "settings_from_env"]
 
 ENV_KEYS = "RECPILOT_API_KEYS"
 ENV_ANONYMOUS = "RECPILOT_ALLOW_ANONYMOUS"
-
-
-class StaticKey(BaseModel):
-    """An API key given in configuration (not in the key file)."""
-
-    key: str = Field(min_length=16)
-    user: str | None = None  # None: admin
-    admin: bool = False
 
 
 class ServerSettings(BaseModel):
     dataset: str = DEFAULT_DATASET
     llm: str = "rules"
     embedder: Literal["minilm", "hashing"] = "minilm"
-    memory_url: str | None = None  # passed to MemoryStore.open
+    # The memory store (sessions, profiles, keys): None for $RECPILOT_DATABASE_URL or the
+    # SQLite file under the data home.
+    memory_url: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     allow_anonymous: bool = False  # local use only: requests without a key act as anonymous_user
     anonymous_user: str = "local"
     api_keys: list[StaticKey] = Field(default_factory=list)
-    keys_file: Path | None = None  # default: <data home>/api_keys.json
+    # A key file of an older version (<data home>/api_keys.json): imported into the store.
+    keys_file: Path | None = None
     workers: int = Field(2, ge=1, le=64)  # threads running turns (1 for an embedded LLM)
     queue_size: int = Field(32, ge=0, le=10_000)  # turns that may wait for a worker
     retry_after_s: int = Field(2, ge=1)
     max_message_chars: int = Field(2000, ge=1)
     max_messages: int = Field(50, ge=1)  # chat completions: messages per request
     max_body_bytes: int = Field(64_000, ge=256)
-    max_items: int = Field(50, ge=1)  # n / limit on recommend, search
+    max_items: int = Field(20, ge=1, le=20)  # n / limit on recommend, similar, search
     mcp_http: bool = True  # mount MCP streamable HTTP at /mcp
 
     def key_path(self) -> Path:

@@ -1,5 +1,5 @@
-"""What one app owns (settings, keys, metrics, queue, locks, engine) and the request-level
-dependencies (who is calling, run a turn through the queue)."""
+"""What one app owns (settings, store, keys, metrics, queue, locks, the conversation
+service) and the request-level dependencies (who is calling, run work through the queue)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from typing import TypeVar
 
 from fastapi import Request
 
-from recpilot.server.auth import KeyStore, Principal, authenticate
-from recpilot.server.engine import Engine
+from recpilot.memory.store import MemoryStore
+from recpilot.server.auth import Principal, authenticate
 from recpilot.server.metrics import Metrics
 from recpilot.server.settings import ServerSettings
 from recpilot.server.work import SessionLocks, WorkQueue
+from recpilot.service.conversation import ConversationService
+from recpilot.service.keys import KeyRing
 
 T = TypeVar("T")
 
@@ -27,11 +29,12 @@ class NotReady(Exception):
 @dataclass
 class AppState:
     settings: ServerSettings
-    keys: KeyStore
+    store: MemoryStore
+    keys: KeyRing
     metrics: Metrics
     queue: WorkQueue
     locks: SessionLocks = field(default_factory=SessionLocks)
-    engine: Engine | None = None
+    service: ConversationService | None = None
     load_error: str | None = None
     loaded: threading.Event = field(default_factory=threading.Event)
 
@@ -41,10 +44,10 @@ class AppState:
             return None
         return Principal(self.settings.anonymous_user, False, "anonymous")
 
-    def require_engine(self) -> Engine:
-        if self.engine is None:
+    def require_service(self) -> ConversationService:
+        if self.service is None:
             raise NotReady(self.load_error or "the agent is still loading")
-        return self.engine
+        return self.service
 
     async def run_turn(self, lock_key: str | None, fn: Callable[[], T]) -> T:
         """Admit into the bounded queue, hold the session's lock, run ``fn`` in the pool."""
@@ -60,6 +63,7 @@ def app_state(request: Request) -> AppState:
 
 
 def principal(request: Request) -> Principal:
+    """The caller (a sync dependency: FastAPI runs it in its thread pool, off the loop)."""
     state = app_state(request)
     who = authenticate(
         state.keys,
