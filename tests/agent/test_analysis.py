@@ -103,3 +103,26 @@ def test_question_about_an_item_is_a_lookup(agent: Agent) -> None:
     req = read(agent, "when was Fargo released?")
     assert req.lookup == ["1"]
     assert read(agent, "what genre is Blade Runner?").lookup == ["32"]
+
+
+@pytest.mark.parametrize(
+    ("text", "genres", "low"),
+    [
+        ("scarry movies from the eigthies", ["Horror"], 1980),
+        ("romantc comedys", ["Romance", "Comedy"], None),
+        ("sci fi thrilers from the 90s", ["Sci-Fi", "Thriller"], 1990),
+        ("animted movies", ["Animation"], None),
+    ],
+)
+def test_typos_of_known_words_are_read_and_reported(
+    agent: Agent, text: str, genres: list[str], low: int | None
+) -> None:
+    req = read(agent, text)
+    assert sorted(req.include["genres"]) == sorted(genres)
+    assert req.ranges.get("year", (None, None))[0] == low
+    assert req.corrections and req.unexplained == []
+
+
+def test_a_word_with_no_close_known_word_stays_unexplained(agent: Agent) -> None:
+    req = read(agent, "quirky flicks")
+    assert req.unexplained == ["quirky"] and req.corrections == {}

@@ -97,6 +97,9 @@ class Agent:
                 f"Your message was cut to its first {MAX_MESSAGE_CHARS} characters."
             )
         req = analyze(message, self.vocab, session.shown)
+        if req.corrections:
+            read_as = ", ".join(f"{a!r} as {b!r}" for a, b in req.corrections.items())
+            record.notes.append(f"I read {read_as}.")
         for item_id in req.liked:
             session.like(item_id)
         for item_id in req.disliked:

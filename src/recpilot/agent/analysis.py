@@ -14,6 +14,7 @@ the reply says what was not understood, instead of passing popular items off as 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class Request:
     lookup: list[str] = field(default_factory=list)  # item ids asked about
     question: str = ""
     unexplained: list[str] = field(default_factory=list)  # content words no rule read
+    corrections: dict[str, str] = field(default_factory=dict)  # typo -> the word read
 
     @property
     def has_filters(self) -> bool:
@@ -179,6 +181,22 @@ class Vocabulary:
         return frozenset(words)
 
     @cached_property
+    def known_words(self) -> list[str]:
+        """Single words the reader knows, the targets of typo correction."""
+        words = {k[0] for k in self.phrases if len(k) == 1}
+        words |= set(self.lexicon.decades) | self.lexicon.item_nouns | self.lexicon.filler
+        return sorted(w for w in words if len(w) >= 4)
+
+    def correction(self, word: str) -> str | None:
+        """The known word ``word`` is a typo of (one close match), or None."""
+        if len(word) < 5 or not word.isalpha():
+            return None
+        close = difflib.get_close_matches(word, self.known_words, n=2, cutoff=0.84)
+        if len(close) == 1 or (len(close) == 2 and _ratio(word, close[0]) > _ratio(word, close[1])):
+            return close[0]
+        return None
+
+    @cached_property
     def phrase_set(self) -> frozenset[str]:
         return frozenset(" ".join(k) for k in self.phrases)
 
@@ -192,6 +210,10 @@ class Vocabulary:
             re.compile(rf"\b(\d{{1,2}}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
             re.compile(rf"\b({words}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
         )
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def _forms(value: str) -> set[str]:
@@ -209,7 +231,26 @@ def _forms(value: str) -> set[str]:
 
 
 def analyze(message: str, vocab: Vocabulary, shown: list[str] | None = None) -> Request:
-    """Read ``message``; ``shown`` is the previous turn's items, for "the second one"."""
+    """Read ``message``; ``shown`` is the previous turn's items, for "the second one".
+
+    Words nothing could read are tried once more as typos of known words ("scarry" →
+    "scary", "eigthies" → "eighties"); the corrections are kept in ``Request.corrections``.
+    """
+    req = _read(message, vocab, shown)
+    if not req.unexplained:
+        return req
+    fixes = {w: fix for w in req.unexplained if (fix := vocab.correction(w)) is not None}
+    if not fixes:
+        return req
+    corrected = " ".join(fixes.get(w.lower(), w) for w in message.split())
+    retry = _read(corrected, vocab, shown)
+    if len(retry.unexplained) < len(req.unexplained):
+        retry.corrections = fixes
+        return retry
+    return req
+
+
+def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
     text = " " + re.sub(r"\s+", " ", message.lower().replace("’", "'")).strip() + " "
     req = Request()
     _lookup(text, vocab, req)
