@@ -64,7 +64,6 @@ class Request:
     exclude: dict[str, list[str]] = field(default_factory=dict)  # attribute -> values ruled out
     ranges: dict[str, Bounds] = field(default_factory=dict)  # numeric attribute -> (min, max)
     limits: dict[str, Bounds] = field(default_factory=dict)  # standing: "nothing over $20"
-    phrases: dict[str, str] = field(default_factory=dict)  # constraint key -> words read
     like: list[str] = field(default_factory=list)  # resolved seed item ids
     unwanted: list[str] = field(default_factory=list)  # item ids to avoid
     unresolved: list[str] = field(default_factory=list)  # names that matched no item
@@ -97,14 +96,12 @@ class Request:
             or self.n is not None
         )
 
-    def add(self, target: dict[str, list[str]], attribute: str, value: str, phrase: str) -> None:
+    def add(self, target: dict[str, list[str]], attribute: str, value: str) -> None:
         values = target.setdefault(attribute, [])
         if value not in values:
             values.append(value)
-        kind = "include" if target is self.include else "exclude"
-        self.phrases.setdefault(f"{kind} {attribute}={value}", phrase.strip())
 
-    def bound(self, attribute: str, low: float | None, high: float | None, phrase: str) -> None:
+    def bound(self, attribute: str, low: float | None, high: float | None) -> None:
         """Narrow the range of ``attribute`` (several phrases intersect)."""
         old_low, old_high = self.ranges.get(attribute, (None, None))
         if low is not None:
@@ -112,8 +109,6 @@ class Request:
         if high is not None:
             old_high = high if old_high is None else min(old_high, high)
         self.ranges[attribute] = (old_low, old_high)
-        key = f"range {attribute}"
-        self.phrases[key] = "; ".join(p for p in (self.phrases.get(key), phrase.strip()) if p)
 
 
 @dataclass(frozen=True)
@@ -521,7 +516,7 @@ def _years(text: str, vocab: Vocabulary, req: Request) -> str:
     for pattern, fn in rules:
         for m in re.finditer(pattern, text):
             low, high = fn(m)
-            req.bound(attr, low, high, m[0])
+            req.bound(attr, low, high)
             text = _blank(text, m.start(), m.end())
     return text
 
@@ -585,7 +580,7 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
                 low, high = None, numbers[0]
             else:
                 low, high = numbers[0], None
-            req.bound(attr, low, high, m[0])
+            req.bound(attr, low, high)
             if flag in ("nothing", "never", "none"):
                 req.limits[attr] = req.ranges[attr]
             text = _blank(text, m.start(), m.end())
@@ -609,7 +604,7 @@ def _count(text: str, req: Request, vocab: Vocabulary) -> str:
 # ---------------------------------------------------------------------- values, negation
 def _values(text: str, vocab: Vocabulary, req: Request) -> str:
     """Categorical values named in the message, each wanted or ruled out."""
-    found: list[tuple[int, int, list[tuple[str, str]], bool]] = []
+    found: list[tuple[int, int, list[tuple[str, str]]]] = []
     tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
     k = 0
     while k < len(tokens):
@@ -617,40 +612,31 @@ def _values(text: str, vocab: Vocabulary, req: Request) -> str:
             key = tuple(t[2] for t in tokens[k : k + size])
             targets = vocab.phrases.get(key)
             if targets:
-                start, end = tokens[k][0], tokens[k + size - 1][1]
-                found.append((start, end, targets, False))
+                found.append((tokens[k][0], tokens[k + size - 1][1], targets))
                 k += size
                 break
         else:
             k += 1
-    if not found:
-        return text
-    lexicon = vocab.lexicon
-    marked: list[tuple[int, int, list[tuple[str, str]], bool]] = []
-    for j, (start, end, targets, _) in enumerate(found):
-        negated = _negation(text, start, end, lexicon)[0]
-        if not negated and j > 0 and marked[j - 1][3]:
+    # Decide every negation on the text as written, then blank what was read.
+    marked: list[tuple[int, int, list[tuple[str, str]], tuple[int, int] | None]] = []
+    for j, (start, end, targets) in enumerate(found):
+        negated, neg_start, neg_end = _negation(text, start, end, vocab.lexicon)
+        span = (neg_start, neg_end) if negated else None
+        if not negated and j > 0 and marked[j - 1][3] is not None:
             # "no horror or gore": a negation carries over a bare connector to the next value.
             between = text[found[j - 1][1] : start]
-            negated = bool(
-                re.fullmatch(r"\s*(?:,|/|or|and|nor|, or|, and)\s*(?:or |nor )?", between)
-            )
-        marked.append((start, end, targets, negated))
-    phrase_of = {start: text[start:end] for start, end, _, _ in marked}
-    for start, end, _, negated in marked:
-        if negated:
-            _, neg_start, neg_end = _negation(text, start, end, lexicon)
-            text = _blank(text, neg_start, start) if neg_start < start else text
-            text = _blank(text, end, neg_end) if neg_end > end else text
+            if re.fullmatch(r"\s*(?:,|/|or|and|nor|, or|, and)\s*(?:or |nor )?", between):
+                span = (start, end)
+        marked.append((start, end, targets, span))
     positives: list[int] = []
-    for start, end, targets, negated in marked:
-        phrase = phrase_of[start]
-        if negated:
+    for start, end, targets, span in marked:
+        text = _blank(text, min(start, span[0]), max(end, span[1])) if span else text
+        if span is not None:
             for attribute, value in targets:
-                req.add(req.exclude, attribute, value, phrase)
+                req.add(req.exclude, attribute, value)
         else:
             attribute, value = targets[0]
-            req.add(req.include, attribute, value, phrase)
+            req.add(req.include, attribute, value)
             positives.append(start)
         text = _blank(text, start, end)
     for attribute, values in list(req.include.items()):

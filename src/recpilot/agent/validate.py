@@ -13,7 +13,7 @@ a missing lookup) as sentences an LLM can act on.
 
 from __future__ import annotations
 
-from recpilot.agent.analysis import Bounds, Request
+from recpilot.agent.analysis import Request
 from recpilot.agent.plan import ParsedStep, Plan, ToolCall
 from recpilot.agent.rules import search_args
 from recpilot.catalog.profile import CatalogProfile
@@ -32,13 +32,13 @@ def reading_of(steps: list[ParsedStep], resolver: TitleResolver) -> Request:
         if isinstance(args, SearchCatalogArgs):
             for attribute, values in args.include.items():
                 for value in values:
-                    req.add(req.include, attribute, value, "")
+                    req.add(req.include, attribute, value)
             for attribute, values in args.exclude.items():
                 for value in values:
-                    req.add(req.exclude, attribute, value, "")
+                    req.add(req.exclude, attribute, value)
             for attribute, bounds in args.ranges.items():
                 if bounds.min is not None or bounds.max is not None:
-                    req.bound(attribute, bounds.min, bounds.max, "")
+                    req.bound(attribute, bounds.min, bounds.max)
             if args.include:
                 req.match = args.match
         elif isinstance(args, RetrieveSimilarArgs):
@@ -69,7 +69,6 @@ def merge(
     llm, rejected = _grounded(llm, profile)
     out = Request(
         match=rules.match if rules.include else llm.match,
-        phrases=dict(rules.phrases),
         like=list(rules.like),
         unwanted=list(rules.unwanted),
         unresolved=list(rules.unresolved),
@@ -98,21 +97,21 @@ def merge(
 
     for attribute, values in rules.include.items():
         for value in values:
-            out.add(out.include, attribute, value, "")
+            out.add(out.include, attribute, value)
     for attribute, values in rules.exclude.items():
         for value in values:
-            out.add(out.exclude, attribute, value, "")
+            out.add(out.exclude, attribute, value)
     for attribute, values in llm.include.items():
         for value in values:
             if value in rules.exclude.get(attribute, []):
                 continue  # the message negates it literally: the negation wins
-            out.add(out.include, attribute, value, "")
+            out.add(out.include, attribute, value)
             mark(f"include {attribute}={value}")
     for attribute, values in llm.exclude.items():
         for value in values:
             if value in rules.include.get(attribute, []):
                 continue  # the message asks for it by name
-            out.add(out.exclude, attribute, value, "")
+            out.add(out.exclude, attribute, value)
             mark(f"exclude {attribute}={value}")
     out.ranges = dict(rules.ranges)
     for attribute, bounds in llm.ranges.items():
@@ -147,7 +146,7 @@ def _grounded(req: Request, profile: CatalogProfile) -> tuple[Request, list[str]
                 if canonical is None:
                     rejected.append(f"{attribute}={value}")
                 else:
-                    out.add(target, attribute, canonical, "")
+                    out.add(target, attribute, canonical)
     for attribute, bounds in req.ranges.items():
         spec = profile.get(attribute)
         if spec is None or spec.kind != AttributeKind.number:
@@ -251,8 +250,3 @@ def _ids(titles: list[str], resolver: TitleResolver) -> list[str]:
         if res.status == "resolved" and res.item_id and res.item_id not in ids:
             ids.append(res.item_id)
     return ids
-
-
-def range_text(bounds: Bounds) -> str:
-    low, high = bounds
-    return f"{'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"
