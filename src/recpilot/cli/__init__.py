@@ -14,7 +14,18 @@ import typer
 
 from recpilot.errors import ConfigError, IngestError, RecpilotError, UnknownDataset, UnknownId
 
-from . import agent, data, demos, evaluate, evaluate_chat, evaluate_plans, memory, serve, train
+from . import (
+    agent,
+    data,
+    demos,
+    evaluate,
+    evaluate_chat,
+    evaluate_plans,
+    evaluate_requests,
+    memory,
+    serve,
+    train,
+)
 
 app = typer.Typer(
     name="recpilot",
@@ -28,6 +39,7 @@ train.register(app)
 evaluate.register(app)
 evaluate_plans.register(evaluate.eval_app)
 evaluate_chat.register(evaluate.eval_app)
+evaluate_requests.register(evaluate.eval_app)
 agent.register(app)
 demos.register(app)
 memory.register(app)
