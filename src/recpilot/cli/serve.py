@@ -44,6 +44,9 @@ def serve(
         False, "--allow-anonymous", help="Accept requests without a key (local use only)."
     ),
     memory_url: str | None = typer.Option(None, "--memory-url", "--db", help=DB_HELP),
+    embedder: str = typer.Option(
+        "minilm", "--embedder", help="Sentence embedder: minilm (default) or hashing (no model)."
+    ),
 ) -> None:
     """Serve the REST API (/v1), OpenAI-compatible chat, the web page (/) and MCP (/mcp).
 
@@ -51,6 +54,9 @@ def serve(
     import uvicorn
 
     from recpilot.llm.spec import is_embedded
+
+    if embedder not in ("minilm", "hashing"):
+        raise typer.BadParameter("use minilm or hashing", param_hint="--embedder")
     from recpilot.server import create_app, settings_from_env
 
     settings = settings_from_env(
@@ -62,6 +68,7 @@ def serve(
         queue_size=queue_size,
         allow_anonymous=allow_anonymous or None,
         memory_url=memory_url,
+        embedder=embedder,
     )
     app = create_app(settings)  # opens the store: ConfigError (exit 2) when it cannot
     if (

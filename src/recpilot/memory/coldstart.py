@@ -48,7 +48,8 @@ class NewItems:
         self._seen_catalog_size = len(catalog_ids)
         index = self.models.index
         new = [(k, i) for k, i in enumerate(catalog_ids) if i not in index]
-        text = self._text_model()
+        # The text model loads (or trains) only when there are new items to place.
+        text = self._text_model() if new else None
         if not new or text is None:
             self._ids, self._vectors = [], np.zeros((0, 0), dtype=np.float32)
             return
@@ -71,9 +72,11 @@ class NewItems:
     ) -> list[NewItemMatch]:
         """New items whose content is close to one of ``liked`` (best first)."""
         self.refresh()
+        if not self._ids:
+            return []
         text = self._text_model()
         idx = self.models.indices(liked)
-        if not self._ids or text is None or len(idx) == 0:
+        if text is None or len(idx) == 0:
             return []
         anchors = normalize_rows(text.vectors[idx])
         sims = self._vectors @ anchors.T  # new × liked
