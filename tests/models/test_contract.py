@@ -26,8 +26,17 @@ FAST: dict[str, dict[str, object]] = {
     "text": {"embedder": "hashing", "embedding_size": 128},
 }  # fmt: skip
 
+# Registered models under non-default settings that must honour the contract as well.
+VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
+    "itemknn-pmi": ("itemknn", {"similarity": "pmi", "shrink": 100.0}),
+}
+CONTRACT = [*model_names(), *VARIANTS]
+
 
 def build(name: str) -> Recommender:
+    if name in VARIANTS:
+        model, settings = VARIANTS[name]
+        return make_model(model, **{**FAST[model], **settings})
     return make_model(name, **FAST[name])
 
 
@@ -35,7 +44,7 @@ def test_every_model_has_a_contract_config() -> None:
     assert sorted(FAST) == sorted(model_names())
 
 
-@pytest.fixture(scope="module", params=model_names())
+@pytest.fixture(scope="module", params=CONTRACT)
 def fitted(request: pytest.FixtureRequest, blocks: InteractionData) -> Recommender:
     """Each model fitted once for the module (fitting is the slow part), read-only after."""
     return build(request.param).fit(blocks)
@@ -97,7 +106,7 @@ def test_load_refuses_another_models_artifact(fitted: Recommender, tmp_path) -> 
         type(other).load(tmp_path / "artifact")
 
 
-@pytest.mark.parametrize("name", model_names())
+@pytest.mark.parametrize("name", CONTRACT)
 def test_same_seed_same_scores(name: str, blocks: InteractionData) -> None:
     if name == "sasrec":  # keep the fast suite fast: SASRec determinism on a shorter run
         first = make_model(name, **{**FAST[name], "epochs": 3}).fit(blocks)
@@ -107,7 +116,7 @@ def test_same_seed_same_scores(name: str, blocks: InteractionData) -> None:
     np.testing.assert_array_equal(first.score(HISTORIES), second.score(HISTORIES))
 
 
-@pytest.mark.parametrize("name", model_names())
+@pytest.mark.parametrize("name", CONTRACT)
 def test_not_fitted_raises(name: str, tmp_path) -> None:
     model = build(name)
     with pytest.raises(ModelError, match="not fitted"):
