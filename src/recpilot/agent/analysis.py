@@ -15,6 +15,7 @@ the reply says what was not understood, instead of passing popular items off as 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from recpilot.agent.lexicon import (
     RECENT,
     SIMILAR_TRIGGERS,
     SPAN_END,
+    STRICT,
     TOPIC,
     Lexicon,
 )
@@ -218,8 +220,12 @@ def _forms(value: str) -> set[str]:
         forms.add(value[:-1] + "ies")
     elif value.endswith("ies"):
         forms.add(value[:-3] + "y")
-    elif value.endswith("s") and len(value) > 3:
+    elif value.endswith(("ches", "shes", "xes", "sses", "zes")):
+        forms.add(value[:-2])  # watches → watch, boxes → box
+    elif value.endswith("s") and len(value) > 3 and not value.endswith("ss"):
         forms.add(value[:-1])
+    elif value.endswith(("ch", "sh", "x", "ss", "z")):
+        forms.add(value + "es")
     elif value[-1:].isalpha():
         forms.add(value + "s")
     return forms
@@ -262,7 +268,9 @@ def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
         req.mode = "recent"
         text = _blank(text, m.start(), m.end())
     text = _values(text, vocab, req)
-    if m := TOPIC.search(text):
+    # A topic is searched in the items' text: only a catalog with a text attribute has one
+    # (titles alone cannot carry "soldiers and battles").
+    if vocab.profile.has_text and (m := TOPIC.search(text)):
         topic = m.group(1).strip()
         if _content_words(topic, vocab.lexicon):
             req.about = topic
@@ -545,7 +553,10 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
     # "nothing over $20": a negation turns the limit round, and "nothing"/"never" makes it a
     # standing limit (kept by memory); "no more than $20" only turns it round.
     standing = r"\b(nothing|never|none|no|not)?\s*"
+    unit_before = rf"\b({unit_re})\s+(?:of\s+|is\s+|at\s+)?"
     patterns: list[tuple[str, str]] = [
+        (rf"(){unit_before}{cur}{num}()\s+or\s+(?:more|higher|above|better|over)\b", "min"),
+        (rf"(){unit_before}{cur}{num}()\s+or\s+(?:less|lower|under|below|cheaper)\b", "max"),
         (
             rf"\b{standing}(?:({unit_re})\s+)?(?:between|from)\s+{cur}{num}\s*(?:and|to|-)\s*{cur}{num}{unit_after}",
             "between",
@@ -574,12 +585,14 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
             attr = attrs.pop()
             if flag and kind != "between":
                 kind = "min" if kind == "max" else "max"
+            # "under 12" excludes 12 itself, "at most 12" keeps it.
+            strict = bool(STRICT.search(m[0])) and not flag
             if kind == "between" and len(numbers) >= 2:
                 low, high = min(numbers[:2]), max(numbers[:2])
             elif kind == "max":
-                low, high = None, numbers[0]
+                low, high = None, math.nextafter(numbers[0], -math.inf) if strict else numbers[0]
             else:
-                low, high = numbers[0], None
+                low, high = math.nextafter(numbers[0], math.inf) if strict else numbers[0], None
             req.bound(attr, low, high)
             if flag in ("nothing", "never", "none"):
                 req.limits[attr] = req.ranges[attr]

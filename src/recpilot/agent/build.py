@@ -22,13 +22,20 @@ from recpilot.errors import UnknownId
 from recpilot.llm.local import LocalLLM
 from recpilot.llm.spec import resolve_llm
 from recpilot.models.artifacts import train_or_load
-from recpilot.models.base import Recommender
+from recpilot.models.base import ModelConfig, Recommender
 from recpilot.models.embedders import Embedder, HashingEmbedder, MiniLMEmbedder
+from recpilot.models.itemknn import ItemKNNConfig
 from recpilot.models.text import TextEmbedding
 from recpilot.tools.registry import default_tools
 from recpilot.tools.suite import ModelSuite
 
 log = logging.getLogger(__name__)
+
+# "Like X" means like X: neighbours by pointwise mutual information, not co-occurrence
+# cosine, which put Star Wars and Toy Story first for Fargo (docs/similar-items.md).
+SIMILAR_CONFIGS: dict[str, ModelConfig] = {
+    "itemknn": ItemKNNConfig(similarity="pmi", shrink=100.0, k=100),
+}
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,12 @@ def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
     """Trained models for the catalog (trained on first use, then loaded from artifacts)."""
     data = catalog.interactions()
     personal, _ = train_or_load(options.personal_model, data, key=catalog.name)
-    similar, _ = train_or_load(options.similar_model, data, key=catalog.name)
+    similar, _ = train_or_load(
+        options.similar_model,
+        data,
+        key=catalog.name,
+        config=SIMILAR_CONFIGS.get(options.similar_model),
+    )
 
     @cache
     def text_model() -> Recommender | None:

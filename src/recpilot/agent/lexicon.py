@@ -115,6 +115,12 @@ AT_LEAST = (
     r"not less than|longer than|>=?|≥|más de|mas de|plus de|über|mindestens)"
 )
 
+# Comparisons that exclude the number itself ("under 12 dollars": 12.00 is not under 12).
+STRICT = re.compile(
+    r"\b(?:under|below|less than|cheaper than|lower than|fewer than|shorter than|over|above|"
+    r"more than|greater than|higher than|longer than)\b|[<>](?!=)"
+)
+
 COUNT_NOUNS = (
     r"(?:movies|movie|films|film|items|titles|picks|recommendations|suggestions|options|ones|"
     r"things|shows|books|book|novels|novel|products|product|reads|películas|peliculas|libros|"

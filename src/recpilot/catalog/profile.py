@@ -73,8 +73,9 @@ class AttributeProfile:
 
 @dataclass(frozen=True)
 class CatalogProfile:
-    attributes: tuple[AttributeProfile, ...]
+    attributes: tuple[AttributeProfile, ...]  # categorical and numeric (text ones are not listed)
     roles: dict[Role, str] = field(default_factory=dict)
+    has_text: bool = False  # whether items carry free text (descriptions) to search
 
     def get(self, name: str) -> AttributeProfile | None:
         return next((a for a in self.attributes if a.name == name), None)
@@ -159,7 +160,8 @@ def build_profile(catalog: Catalog, overrides: dict[str, object] | None = None) 
                     units=units,
                 )
             )
-    return CatalogProfile(tuple(attributes), roles)
+    has_text = any(a.kind == AttributeKind.text for a in catalog.attributes)
+    return CatalogProfile(tuple(attributes), roles, has_text)
 
 
 def _derive_roles(

@@ -23,6 +23,8 @@ from recpilot.agent.trace import TurnRecord
 from recpilot.catalog.store import Catalog
 
 CO_WATCH_TOP = 200
+CO_WATCH_MIN = 5
+LIFT_MIN = 1.5
 
 
 class Checks(BaseModel):
@@ -111,11 +113,20 @@ class Checker:
         self.matrix = data.matrix().tocsc()
 
     def co_watched(self, title: str) -> set[str]:
+        """Items similar to the seed by the data alone: among the seed's 200 most co-watched
+        items (a count, so it favours popular items), or co-watched by at least
+        ``CO_WATCH_MIN`` users and ``LIFT_MIN`` times more often than chance (which does not)."""
         seed = self.index[self.by_title[title]]
         counts = (self.matrix.T @ self.matrix[:, seed]).toarray().ravel()
         counts[seed] = -1
         top = np.argsort(-counts, kind="stable")[:CO_WATCH_TOP]
-        return {self.ids[i] for i in top if counts[i] > 0}
+        similar = {self.ids[i] for i in top if counts[i] > 0}
+        n_users = self.matrix.shape[0]
+        per_item = np.asarray(self.matrix.getnnz(axis=0), dtype=np.float64)
+        expected = per_item * per_item[seed] / max(n_users, 1)
+        lifted = (counts >= CO_WATCH_MIN) & (counts >= LIFT_MIN * expected)
+        similar |= {self.ids[i] for i in np.flatnonzero(lifted) if i != seed}
+        return similar
 
     def check(self, case: PlanCase, turn: TurnRecord) -> list[str]:
         c = case.checks
