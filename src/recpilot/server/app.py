@@ -28,10 +28,11 @@ from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.errors import ConfigError, RecpilotError, UnknownId
 from recpilot.mcp_server.server import build_mcp_server
 from recpilot.memory.store import MemoryStore
-from recpilot.server import openai_api, rest
 from recpilot.server.auth import Forbidden, Principal, Unauthenticated, authenticate
 from recpilot.server.metrics import Metrics
 from recpilot.server.middleware import RequestContextMiddleware
+from recpilot.server.openai_api import router as openai_router
+from recpilot.server.rest import router as rest_router
 from recpilot.server.settings import ServerSettings
 from recpilot.server.state import AppState, NotReady
 from recpilot.server.work import Overloaded, WorkQueue
@@ -169,8 +170,8 @@ def create_app(
     )
     app.state.recpilot = state
     _handlers(app, settings)
-    app.include_router(rest.router)
-    app.include_router(openai_api.router)
+    app.include_router(rest_router)
+    app.include_router(openai_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness")
     async def healthz() -> dict[str, Any]:

@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import recpilot.service.privacy as privacy
 from recpilot.agent.agent import Agent
 from recpilot.agent.build import new_session
 from recpilot.agent.executor import execute
@@ -46,10 +47,10 @@ from recpilot.memory.records import SessionState
 from recpilot.memory.retrieval import MemoryRetriever, RetrievalSettings
 from recpilot.memory.store import FEEDBACK_KINDS, FeedbackKind, MemoryStore
 from recpilot.models.embedders import Embedder, HashingEmbedder
-from recpilot.service import picks, privacy
 from recpilot.service.changes import Snapshot, fold_turn, included_values, is_lookup
 from recpilot.service.conditions import standing_conditions, violating
 from recpilot.service.facets import CatalogFacets
+from recpilot.service.picks import ANCHORS, because, diverse, rerank, with_new_items
 from recpilot.service.reflection import grow_demo_bank
 from recpilot.service.sessions import from_state, stored_turn, to_state
 from recpilot.tools.base import ToolContext
@@ -361,14 +362,14 @@ class ConversationService:
         run = execute(steps, self.agent.tools, lambda: self._context(session))
         items = self._within(build_items(run.context), standing)
         if known:
-            items = picks.rerank(
+            items = rerank(
                 self.facets, profile or UserProfile(user_id=""), items, self.settings.taste_weight
             )[:n]
-            items = picks.because(self.facets, session.liked or session.history, items)
-            items = picks.with_new_items(
+            items = because(self.facets, session.liked or session.history, items)
+            items = with_new_items(
                 self.facets,
                 self.new_items,
-                session.liked or session.history[-picks.ANCHORS :],
+                session.liked or session.history[-ANCHORS:],
                 [*(profile.rejected if profile else []), *session.history],
                 standing,
                 items,
@@ -377,7 +378,7 @@ class ConversationService:
             )
             reply = template_reply(items, run.notes, False)
         else:
-            items = picks.diverse(self.facets, items, n)
+            items = diverse(self.facets, items, n)
             reply = template_reply(items, run.notes, False) + self._cold_question()
         record = self._record(_request_text("recommend", n, filters), steps, run, items, reply)
         record.decided_by.update(_memory_decisions(standing))
