@@ -126,3 +126,9 @@ def test_typos_of_known_words_are_read_and_reported(
 def test_a_word_with_no_close_known_word_stays_unexplained(agent: Agent) -> None:
     req = read(agent, "quirky flicks")
     assert req.unexplained == ["quirky"] and req.corrections == {}
+
+
+def test_a_longer_word_is_not_read_as_a_shorter_known_one(agent: Agent) -> None:
+    # "historical" is not a typo of the Spanish synonym "historia"; "dramatics" not of "dramatic".
+    assert agent.vocab.correction("historical") is None
+    assert agent.vocab.correction("scarry") == "scary"

@@ -51,6 +51,7 @@ from recpilot.tools.resolve import TitleResolver
 
 Bounds = tuple[float | None, float | None]
 _TOKEN = re.compile(r"[$€£]|[^\W_]+(?:['\-][^\W_]+)*")
+_ELISION = re.compile(r"\b([dljmnst]|qu)'(?=[^\W\d_])")
 _GAP_STOP = frozenset(
     {"but", "just", "only", "because", "though", "although", "maybe", "prefer", "rather",
      "instead", "yet", "still", "mostly", "mainly", "and", "or"}
@@ -142,12 +143,16 @@ class Vocabulary:
         # under the category when it is included.
         ordered = sorted(profile.categorical, key=lambda a: a.role != Role.category)
         for spec in ordered:
+            # A synonym that is a word of another value's own name is ambiguous there
+            # ("historical" for History, when the catalog also has Historical Fiction).
+            named = {w for v in spec.values if " " in v for w in v.lower().split()}
             for value in spec.values:
                 low = value.lower()
                 for form in _forms(low):
                     add(form, spec.name, value)
                 for synonym in lexicon.values.get(low, ()):
-                    add(synonym, spec.name, value)
+                    if synonym not in named:
+                        add(synonym, spec.name, value)
         longest = max((len(k) for k in phrases), default=1)
         return cls(profile, resolver, lexicon, phrases, longest)
 
@@ -188,7 +193,9 @@ class Vocabulary:
         """The known word ``word`` is a typo of (one close match), or None."""
         if len(word) < 5 or not word.isalpha():
             return None
-        close = difflib.get_close_matches(word, self.known_words, n=2, cutoff=0.84)
+        # A typo changes a letter or two, not the length ("historical" is no "historia").
+        candidates = [w for w in self.known_words if abs(len(w) - len(word)) <= 1]
+        close = difflib.get_close_matches(word, candidates, n=2, cutoff=0.84)
         if len(close) == 1 or (len(close) == 2 and _ratio(word, close[0]) > _ratio(word, close[1])):
             return close[0]
         return None
@@ -252,7 +259,9 @@ def analyze(message: str, vocab: Vocabulary, shown: list[str] | None = None) -> 
 
 
 def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
-    text = " " + re.sub(r"\s+", " ", message.lower().replace("’", "'")).strip() + " "
+    text = message.lower().replace("’", "'")
+    text = _ELISION.sub(r"\1' ", text)  # French elision: "d'horreur" → "d' horreur"
+    text = " " + re.sub(r"\s+", " ", text).strip() + " "
     req = Request()
     _lookup(text, vocab, req)
     if req.lookup:

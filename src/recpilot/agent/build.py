@@ -15,7 +15,7 @@ from recpilot.agent.planner import LLMPlanner, PlannerSettings, system_prompt
 from recpilot.agent.react import ReactLoop
 from recpilot.agent.session import Session
 from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
-from recpilot.catalog.profile import Role, build_profile
+from recpilot.catalog.profile import CatalogProfile, Role, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.config import subdir
 from recpilot.errors import UnknownId
@@ -88,7 +88,8 @@ def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
         return search
 
     years = None  # the time-like attribute (year, published, ...), for "recent" ordering
-    if (time_attr := build_profile(catalog).roles.get(Role.time)) is not None:
+    profile = build_profile(catalog)
+    if (time_attr := profile.roles.get(Role.time)) is not None:
         column = '"' + time_attr.replace('"', '""') + '"'
         by_id = {row[0]: row[1] for row in catalog.query(f"SELECT item_id, {column} FROM items")}
         years = np.array(
@@ -96,6 +97,7 @@ def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
             dtype=np.float64,
         )
     return ModelSuite(
+        categories=category_matrix(catalog, profile, [str(i) for i in data.item_ids]),
         item_ids=[str(i) for i in data.item_ids],
         personal=personal,
         similar=similar,
@@ -104,6 +106,25 @@ def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
         text_search=text_search,  # type: ignore[arg-type]
         years=years,
     )
+
+
+def category_matrix(
+    catalog: Catalog, profile: CatalogProfile, item_ids: list[str]
+) -> np.ndarray | None:
+    """Items × values of the catalog's main category, rows L2-normalised (None without one)."""
+    attribute = profile.roles.get(Role.category)
+    if attribute is None:
+        return None
+    column = '"' + attribute.replace('"', '""') + '"'
+    rows = dict(catalog.query(f"SELECT item_id, {column} FROM items"))
+    names = sorted({v for values in rows.values() if values for v in values})
+    col = {v: k for k, v in enumerate(names)}
+    matrix = np.zeros((len(item_ids), len(names)), dtype=np.float32)
+    for i, item_id in enumerate(item_ids):
+        for value in rows.get(item_id) or []:
+            matrix[i, col[value]] = 1.0
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
 
 
 def make_embedder(kind: str) -> Embedder:

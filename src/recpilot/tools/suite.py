@@ -30,6 +30,9 @@ class ModelSuite:
     text_model: Callable[[], Recommender | None] = field(default=lambda: None)
     text_search: Callable[[], TextSearch | None] = field(default=lambda: None)
     years: np.ndarray | None = None  # per item, NaN where unknown
+    # Items × main-category values, rows L2-normalised: "like X" also leans to X's categories.
+    categories: np.ndarray | None = None
+    category_weight: float = 0.2  # tuned on the validation split (docs/similar-items.md)
     min_interactions_for_cf: int = 5
 
     def __post_init__(self) -> None:
@@ -61,7 +64,12 @@ class ModelSuite:
             return np.zeros(len(self.item_ids), dtype=np.float32), "none"
         known = idx[self.popularity[idx] >= self.min_interactions_for_cf]
         if len(known) == len(idx):
-            return self.similar.score([idx])[0], "item-CF"
+            scores = self.similar.score([idx])[0]
+            if self.categories is None:
+                return scores, "item-CF"
+            overlap = self.categories @ self.categories[idx].mean(axis=0)
+            blended = np.where(scores > 0, scores + self.category_weight * overlap, scores)
+            return blended.astype(np.float32), "item-CF + categories"
         text = self.text_model()
         if text is None:
             return self.similar.score([idx])[0], "item-CF"
