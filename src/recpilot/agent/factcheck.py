@@ -1,0 +1,813 @@
+"""The LLM's introduction checked against the catalog rows of the items it talks about.
+
+A small model states facts it does not have: "The Secret Without End is a mystery novel by
+Yuki Tanabe" (the catalog says Noor Haddad), films credited to the wrong director, plots it
+made up. This module finds the statements a sentence makes and checks each one against the
+rows, knowing nothing about the domain beyond the catalog's attribute specs and values:
+
+* a value of any categorical attribute ("mystery", "Noor Haddad", "red") claims that the
+  item has it; a negated one ("no horror") that it has not;
+* a number with a cue (a year, a decade, a currency amount, a unit or word that names a
+  numeric attribute, a comparison such as "before 1990") is compared with the item's
+  numeric attributes;
+* a statement the data could only back with an attribute the catalog lacks ("directed by",
+  "starring", "won an Oscar", "based on a true story", plot phrases, a person's name) is
+  *unsupported*; where the catalog does have such an attribute, the claim is checked
+  against it, and plot phrases against the item's text attributes.
+
+A statement is about the item whose title the sentence names (the nearest title before it,
+else the first after it); a sentence that names none speaks about the listed set, and a
+claim about the set holds when at least one listed item bears it out. :func:`rewrite` keeps
+the sentences with no contradicted or unsupported statement; :func:`checked_intro` is the
+one call the agent makes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from recpilot.catalog.schema import AttributeKind, AttributeSpec, AttributeValue, Item
+from recpilot.tools.resolve import display_title
+
+if TYPE_CHECKING:
+    from recpilot.catalog.store import Catalog
+
+DROPPED_NOTE = "Left out part of the LLM's introduction that the catalog does not bear out."
+
+
+class Verdict(StrEnum):
+    supported = "supported"
+    contradicted = "contradicted"  # the row says otherwise
+    unsupported = "unsupported"  # the row (or the catalog) holds nothing that could say so
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One factual statement of the text, and what the catalog says about it."""
+
+    sentence: str
+    claim: str  # the words that state it: "by Yuki Tanabe", "1996", "directed by"
+    items: tuple[str, ...]  # item ids it is about; () means the listed set as a whole
+    attribute: str | None  # the attribute checked; None when the catalog has none for it
+    verdict: Verdict
+    detail: str  # what the rows hold, or why nothing can back the claim
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    sentences: tuple[str, ...]
+    statements: tuple[Statement, ...]
+
+    def _of(self, verdict: Verdict) -> tuple[Statement, ...]:
+        return tuple(s for s in self.statements if s.verdict is verdict)
+
+    @property
+    def supported(self) -> tuple[Statement, ...]:
+        return self._of(Verdict.supported)
+
+    @property
+    def contradicted(self) -> tuple[Statement, ...]:
+        return self._of(Verdict.contradicted)
+
+    @property
+    def unsupported(self) -> tuple[Statement, ...]:
+        return self._of(Verdict.unsupported)
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        """Sentences with a contradicted or unsupported statement."""
+        bad = {s.sentence for s in self.statements if s.verdict is not Verdict.supported}
+        return tuple(s for s in self.sentences if s in bad)
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        dropped = set(self.dropped)
+        return tuple(s for s in self.sentences if s not in dropped)
+
+    @property
+    def notes(self) -> list[str]:
+        """Lines for the turn's notes: :data:`DROPPED_NOTE` when a sentence was dropped."""
+        return [DROPPED_NOTE] if self.dropped else []
+
+
+def rewrite(check: FactCheck) -> str:
+    """The text without its contradicted and unsupported sentences ("" when none is left)."""
+    return " ".join(check.kept)
+
+
+def checked_intro(text: str, items: list[Item], catalog: Catalog) -> tuple[str, FactCheck]:
+    """The introduction to show (``""``: use the template reply) and the check behind it."""
+    check = FactChecker.from_catalog(catalog).check(text, items)
+    return rewrite(check), check
+
+
+# ---------------------------------------------------------------------------- words
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "il", "el", "das", "der", "die"})
+_NEGATIONS = _wordset(
+    "no not non without never nothing none nor avoid avoids avoiding except instead "
+    "rather skip skipping free isnt arent dont doesnt wont cant cannot neither lacks"
+)
+# Words that look like a derived form of a common value but are praise, not a claim.
+_NOT_DERIVED = frozenset({"fantastic", "fantastically", "music", "classic", "classical"})
+_SUFFIXES = _wordset("e y s al ic ical tic ed ion ation ce ous ious") | {""}
+_STOP = _wordset(
+    "a an the and or but of to in on at for with from by as is are was were be been it "
+    "its this that these those you your youll youre we our they their them he she his her "
+    "i my me so if than then who whom which what when where while how all any some more "
+    "most very just also too into about over after before will would can could should may "
+    "might has have had do does did not no one ones each both such only own same other "
+    "out up"
+)
+_CAPITALISED_WORDS = _wordset(  # capitalised mid-sentence without naming anything
+    "i ive im ill id ok tv dvd monday tuesday wednesday thursday friday saturday sunday "
+    "january february march april may june july august september october november "
+    "december christmas halloween easter"
+)
+
+
+def _norm(word: str) -> str:
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.replace("'", "")
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _same_word(text_word: str, value_word: str) -> bool:
+    """Equal up to a plural, or a derived form ("romantic" ~ "romance", "animated" ~
+    "animation"): a shared stem of five letters or more and known endings after it."""
+    a, b = _stem(text_word), _stem(value_word)
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or text_word in _NOT_DERIVED:
+        return False
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n >= 5 and a[n:] in _SUFFIXES and b[n:] in _SUFFIXES
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(
+        w for w in (_norm(m.group()) for m in _TOKEN.finditer(text.replace("&", " and "))) if w
+    )
+
+
+@dataclass(frozen=True)
+class _Token:
+    norm: str
+    raw: str
+    start: int
+    end: int
+
+    @property
+    def capitalised(self) -> bool:
+        return self.raw[:1].isupper() or self.raw[:1].isdigit()
+
+
+def _tokens(text: str) -> list[_Token]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        norm = _norm(m.group())
+        if norm:
+            out.append(_Token(norm, m.group(), m.start(), m.end()))
+    return out
+
+
+# ---------------------------------------------------------------------------- cues
+# Claims that need an attribute of their own: (pattern, words an attribute backing it would
+# have in its name or description). A name written right after the trigger is part of it.
+_NAME = r"(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|del|da|di)){0,4}"
+_CLAIMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (re.compile(r"(?i:\bdirect(?:ed|or|ors|ing)\b(?:\s+by)?)" + _NAME), ("director", "directed")),
+    (
+        re.compile(
+            r"(?i:\b(?:starring|co-?starring|co-?stars?|featuring|played by|performances? (?:by|from)"
+            r"|lead (?:role|actor|actress)|actors?|actress(?:es)?|cast)\b)"
+            + _NAME
+            + r"|\bstars\s+[A-Z][\w'’-]*"
+            + _NAME
+        ),
+        ("cast", "actor", "actors", "star", "stars", "starring"),
+    ),
+    (
+        re.compile(r"(?i:\b(?:written|penned|authored)\s+by\b)" + _NAME),
+        ("author", "writer", "written"),
+    ),
+    (
+        re.compile(r"(?i:\b(?:produced|made)\s+by\b)" + _NAME + r"|(?i:\bstudios?\b)"),
+        ("studio", "producer"),
+    ),
+    (
+        re.compile(
+            r"(?i:\b(?:oscars?|academy awards?|golden globes?|emmys?|baftas?|palme d'or|pulitzer|booker"
+            r"|award[- ]winning|prize[- ]winning|(?:won|wins|winner of|nominated for)\b[^.,;]{0,30}"
+            r"\b(?:awards?|prizes?|oscars?))\b)"
+        ),
+        ("award", "awards", "prize"),
+    ),
+    (
+        re.compile(
+            r"(?i:\b(?:true story|true stories|real events|real-life|adapted from|adaptation of|remake of"
+            r"|sequel to|prequel to|based on (?:a |an |the )?(?:true|real|novel|book|best|famous|classic"
+            r"|play|comic|short story|story|life|events|memoir)))\b|(?i:\bbased on\b)\s+[A-Z]"
+        ),
+        ("source", "based", "adaptation"),
+    ),
+    (
+        re.compile(
+            r"(?i:\b(?:box office|blockbusters?|best[- ]?sell(?:ing|ers?)|grossing|grossed)\b)"
+        ),
+        ("sales", "gross", "revenue", "box_office"),
+    ),
+]
+_PLOT = re.compile(
+    r"(?i:\b(?:tells? the story|the story of|follows|features? (?:a|an|two|three)\b|cent(?:er|re)s? (?:on|around)"
+    r"|revolves? around|takes? place|set (?:in|during|against|on)|about (?:a|an|two|three)\b"
+    r"|in which|protagonist|heroine|hero's))"
+)
+_PLOT_WORDS = ("plot", "synopsis", "summary", "description", "overview", "story", "blurb")
+_PERSON = re.compile(r"\bby\s+(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})")
+
+_CURRENCY = {"$": "dollar", "€": "euro", "£": "pound", "¥": "yen"}
+_UNITS: dict[str, tuple[str, ...]] = {  # unit word -> words of an attribute measured in it
+    "dollar": ("price", "cost", "msrp", "usd"),
+    "euro": ("price", "cost", "eur"),
+    "pound": ("price", "cost", "gbp"),
+    "buck": ("price", "cost"),
+    "star": ("rating", "stars", "score"),
+    "page": ("pages", "page_count", "length"),
+    "minute": ("runtime", "duration", "minutes", "length"),
+    "hour": ("runtime", "duration", "hours", "length"),
+}
+_CUES: dict[str, tuple[str, ...]] = {  # word before a number -> attribute words
+    "rated": ("rating", "score", "stars"),
+    "priced": ("price", "cost"),
+    "costs": ("price", "cost"),
+    "cost": ("price", "cost"),
+    "published": ("published", "year", "date"),
+    "released": ("year", "release", "released", "date"),
+    "runtime": ("runtime", "duration"),
+}
+_TIME_WORDS = ("year", "date", "published", "released", "release")
+_NUMBER = re.compile(
+    r"(?P<cur>[$€£¥])\s?(?P<amount>\d+(?:\.\d+)?)"
+    r"|\b(?P<century>1[5-9]|20)?(?P<decade>\d)0['’]?s\b"
+    r"|(?<![\w.])(?P<num>\d+(?:\.\d+)?)(?![\w.]*\d)"
+)
+_COMPARE = [
+    (re.compile(rf"\b(?:{words})(?:\s+the)?\W*$", re.I), op)
+    for words, op in (
+        ("before|until|till|pre|prior to|earlier than|older than", "<"),
+        ("after|since|post|later than|newer than", ">"),
+        ("under|below|less than|cheaper than|lower than|at most|up to|no more than", "<="),
+        ("over|above|more than|at least|higher than|upwards of", ">="),
+        ("around|about|roughly|approximately|nearly|almost|circa", "~"),
+    )
+]
+_CLAUSE_BREAK = re.compile(r"[,;:()—–.!?]")
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')]*(?=\s|$)")
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "vs", "jr", "sr", "no", "vol"})
+
+
+def _attribute_words(spec: AttributeSpec) -> set[str]:
+    words = {_stem(w) for w in spec.name.split("_") if w}
+    words |= {_stem(w) for w in _words(spec.description)}
+    return words
+
+
+@dataclass(frozen=True)
+class _Mention:
+    start: int  # token indices, end exclusive
+    end: int
+    claim: str
+    check: Callable[[Item], bool | None]  # True holds, False contradicts, None: row silent
+    attribute: str | None
+    detail: Callable[[Item], str]
+    negated: bool = False
+    unsupported: str = ""  # set: nothing in the catalog could back the claim
+
+
+class FactChecker:
+    """Statements of a text checked against catalog rows. Built once per catalog view."""
+
+    def __init__(
+        self,
+        attributes: Sequence[AttributeSpec],
+        values: dict[str, list[str]],
+        ranges: dict[str, tuple[float, float]],
+        titles: dict[str, str],
+        fetch: Callable[[list[str]], list[Item]],
+    ) -> None:
+        self.attributes = list(attributes)
+        self.ranges = ranges
+        self._fetch = fetch
+        self._words = {a.name: _attribute_words(a) for a in self.attributes}
+        self._values: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+        self._people: set[str] = set()
+        self.value_words: set[str] = set()
+        for attr, vals in values.items():
+            names = [
+                v
+                for v in vals
+                if 2 <= len(v.split()) <= 4 and all(w[:1].isupper() for w in v.split())
+            ]
+            if len(vals) >= 3 and len(names) >= 0.6 * len(vals):
+                self._people.add(attr)
+            for value in vals:
+                words = _words(value)
+                if words:
+                    self._values[_stem(words[0])[:4]].append((words, attr, value))
+                    self.value_words.update(words)
+        self.known_words = set(self.value_words)
+        self._titles: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        self._title_heads: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for item_id, title in titles.items():
+            for variant in _title_variants(title):
+                if variant not in self._titles:
+                    self._title_heads[variant[0]].append(variant)
+                self._titles[variant].add(item_id)
+                self.known_words.update(variant)
+        for heads in self._title_heads.values():
+            heads.sort(key=len, reverse=True)
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> FactChecker:
+        values = {
+            a.name: catalog.categorical_values(a.name)
+            for a in catalog.attributes
+            if a.kind is AttributeKind.categorical
+        }
+        ranges = {
+            a.name: r
+            for a in catalog.attributes
+            if a.kind is AttributeKind.number and (r := catalog.numeric_range(a.name)) is not None
+        }
+        return cls(catalog.attributes, values, ranges, catalog.titles(), catalog.get_items)
+
+    # ------------------------------------------------------------------ the check
+    def check(self, text: str, items: Sequence[Item]) -> FactCheck:
+        listed = {item.item_id: item for item in items}
+        tokens = _tokens(text)
+        titles = self._find_titles(text, tokens, listed)
+        rows = dict(listed)
+        others = [i for _, _, i in titles if i and i not in rows]
+        rows.update({item.item_id: item for item in self._fetch(others)} if others else {})
+        covered = {k for start, end, _ in titles for k in range(start, end)}
+        sentences: list[str] = []
+        statements: list[Statement] = []
+        previous: tuple[str, ...] = ()
+        for s_start, s_end in _sentences(text, tokens, titles):
+            idx = [k for k, t in enumerate(tokens) if s_start <= t.start < s_end]
+            sentence = text[s_start:s_end].strip()
+            if not sentence:
+                continue
+            sentences.append(sentence)
+            groups = _groups(text, tokens, [m for m in titles if m[0] in idx])
+            if not groups and idx and tokens[idx[0]].norm in ("it", "its") and previous:
+                groups = [(idx[0], idx[0] + 1, previous)]
+            for mention in sorted(self._mentions(text, tokens, idx, covered), key=_position):
+                subject = _subject(groups, mention.start)
+                about = [rows[i] for i in subject if i in rows] if subject else list(items)
+                if subject and not about and not mention.unsupported:
+                    continue  # a title shared by several items the list does not hold
+                statements.append(_judge(sentence, mention, subject, about))
+            if groups:
+                previous = groups[-1][2]
+        return FactCheck(tuple(sentences), tuple(statements))
+
+    def _find_titles(
+        self, text: str, tokens: list[_Token], listed: dict[str, Item]
+    ) -> list[tuple[int, int, str | None]]:
+        found: list[tuple[int, int, str | None]] = []
+        k = 0
+        while k < len(tokens):
+            hit = None
+            for variant in self._title_heads.get(tokens[k].norm, ()):
+                n = len(variant)
+                if tuple(t.norm for t in tokens[k : k + n]) != variant:
+                    continue
+                first = next((t for t in tokens[k : k + n] if t.norm not in _ARTICLES), tokens[k])
+                ids = self._titles[variant]
+                mine = [i for i in ids if i in listed]
+                if not first.capitalised:
+                    continue
+                quoted = _quoted(text, tokens[k].start, tokens[k + n - 1].end)
+                if not mine and (
+                    (n == 1 and not quoted and _starts_sentence(text, tokens[k]))
+                    or all(w in self.value_words or w in _ARTICLES for w in variant)
+                ):
+                    continue  # "Western" is a genre here, not the film of that name
+                hit = (k, k + n, mine[0] if mine else (next(iter(ids)) if len(ids) == 1 else None))
+                break
+            if hit:
+                found.append(hit)
+                k = hit[1]
+            else:
+                k += 1
+        return found
+
+    def _mentions(
+        self, text: str, tokens: list[_Token], idx: list[int], covered: set[int]
+    ) -> Iterable[_Mention]:
+        if not idx:
+            return
+        lo, hi = tokens[idx[0]].start, tokens[idx[-1]].end
+        taken = set(covered)
+
+        def span(start: int, end: int) -> tuple[int, int]:
+            ks = [k for k in idx if tokens[k].start < end and tokens[k].end > start]
+            return (ks[0], ks[-1] + 1) if ks else (idx[0], idx[0])
+
+        def free(a: int, b: int) -> bool:
+            return not any(k in taken for k in range(a, b))
+
+        # claims that need an attribute of their own, "by <Name>", plot phrases
+        for pattern, hints in [*_CLAIMS, (_PLOT, _PLOT_WORDS)]:
+            for m in pattern.finditer(text, lo, hi):
+                a, b = span(m.start(), m.end())
+                if b > a and free(a, b):
+                    taken.update(range(a, b))
+                    clause = _clause_after(text, m.end(), hi)
+                    yield self._claim(m.group().strip(), a, b, hints, clause, plot=pattern is _PLOT)
+        for m in _PERSON.finditer(text, lo, hi):
+            a, b = span(m.start("name"), m.end("name"))
+            if b > a and free(a, b) and not self._value_at(tokens, a):
+                taken.update(range(a, b))
+                yield self._person(m.group().strip(), a, b)
+        # categorical values of any attribute
+        k = idx[0]
+        while k <= idx[-1]:
+            found = self._value_at(tokens, k) if k not in taken else None
+            if found and free(k, k + found[0]):
+                n, pairs = found
+                taken.update(range(k, k + n))
+                yield self._value(text, tokens, k, n, pairs)
+                k += n
+            else:
+                k += 1
+        # numbers
+        for m in _NUMBER.finditer(text, lo, hi):
+            a, b = span(m.start(), m.end())
+            if b > a and free(a, b):
+                mention = self._number(text, tokens, m, a, b, lo)
+                if mention:
+                    taken.update(range(a, b))
+                    yield mention
+        # proper names nothing else explained
+        run: list[int] = []
+        for k in [*idx, -1]:
+            t = tokens[k] if k >= 0 else None
+            if t and k not in taken and t.raw[:1].isupper() and not _starts_sentence(text, t):
+                run.append(k)
+                continue
+            strange = [
+                j for j in run if tokens[j].norm not in self.known_words | _CAPITALISED_WORDS
+            ]
+            if strange:
+                name = text[tokens[run[0]].start : tokens[run[-1]].end]
+                yield _unsupported(
+                    name, run[0], run[-1] + 1, None, "a name the catalog does not hold"
+                )
+            run = []
+
+    # ------------------------------------------------------------------ mentions
+    def _value_at(self, tokens: list[_Token], k: int) -> tuple[int, list[tuple[str, str]]] | None:
+        best: tuple[int, list[tuple[str, str]]] | None = None
+        for words, attr, value in self._values.get(_stem(tokens[k].norm)[:4], ()):
+            n = len(words)
+            got = [t.norm for t in tokens[k : k + n]]
+            if len(got) < n or not all(_same_word(g, w) for g, w in zip(got, words, strict=True)):
+                continue
+            if attr in self._people and not tokens[k].raw[:1].isupper():
+                continue  # a person's name written in lower case is ordinary words
+            if best is None or n > best[0]:
+                best = (n, [(attr, value)])
+            elif n == best[0]:
+                best[1].append((attr, value))
+        return best
+
+    def _value(
+        self, text: str, tokens: list[_Token], k: int, n: int, pairs: list[tuple[str, str]]
+    ) -> _Mention:
+        negated = False
+        for j in range(k - 1, max(-1, k - 4), -1):
+            if _CLAUSE_BREAK.search(text[tokens[j].end : tokens[j + 1].start]):
+                break
+            if tokens[j].norm in _NEGATIONS:
+                negated = True
+                break
+        attrs = sorted({a for a, _ in pairs})
+
+        def holds(item: Item) -> bool | None:
+            seen = False
+            for attr, value in pairs:
+                have = item.attributes.get(attr)
+                if isinstance(have, list) and have:
+                    seen = True
+                    if value.lower() in (h.lower() for h in have):
+                        return True
+            return False if seen else None
+
+        return _Mention(
+            start=k,
+            end=k + n,
+            claim=text[tokens[k].start : tokens[k + n - 1].end],
+            check=holds,
+            attribute=attrs[0],
+            detail=lambda item: _describe(item, attrs),
+            negated=negated,
+        )
+
+    def _claim(
+        self, claim: str, a: int, b: int, hints: tuple[str, ...], clause: str, plot: bool
+    ) -> _Mention:
+        stems = {_stem(h) for h in hints}
+        backing = [x for x in self.attributes if self._words[x.name] & stems]
+        if plot and not backing:
+            backing = [x for x in self.attributes if x.kind is AttributeKind.text]
+        if not backing:
+            return _unsupported(claim, a, b, None, "the catalog has no attribute for this")
+        names = [x.name for x in backing]
+        texts = [x.name for x in backing if x.kind is AttributeKind.text]
+        person = _PERSON_TAIL.search(claim)
+
+        def holds(item: Item) -> bool | None:
+            if texts:
+                return _text_backs(
+                    clause, " ".join(str(item.attributes.get(t) or "") for t in texts)
+                )
+            have = [str(v) for n in names for v in _as_list(item.attributes.get(n))]
+            if not have:
+                return None
+            if not person:
+                return True
+            return any(_names_match(person.group(), v) for v in have)
+
+        return _Mention(a, b, claim, holds, names[0], lambda item: _describe(item, names))
+
+    def _person(self, claim: str, a: int, b: int) -> _Mention:
+        people = sorted(self._people)
+        if not people:
+            return _unsupported(claim, a, b, None, "the catalog holds no people")
+        name = claim.split(None, 1)[1]
+
+        def holds(item: Item) -> bool | None:
+            have = [v for p in people for v in _as_list(item.attributes.get(p))]
+            return any(_names_match(name, v) for v in have) if have else None
+
+        return _Mention(a, b, claim, holds, people[0], lambda item: _describe(item, people))
+
+    def _number(
+        self, text: str, tokens: list[_Token], m: re.Match[str], a: int, b: int, lo: int
+    ) -> _Mention | None:
+        before = text[max(lo, m.start() - 30) : m.start()]
+        after = tokens[b].norm if b < len(tokens) else ""
+        op = next((o for pattern, o in _COMPARE if pattern.search(before)), "=")
+        hints: tuple[str, ...] = ()
+        if m.group("cur"):
+            value, hints = float(m.group("amount")), _UNITS[_CURRENCY[m.group("cur")]]
+            low = high = value
+        elif m.group("decade") is not None:
+            attrs = self._time_attributes()
+            low = self._decade(m.group("century"), int(m.group("decade")), attrs)
+            high = low + 9
+            return self._numeric(m.group(), a, b, attrs, ">=" if op == "=" else op, low, high)
+        else:
+            low = high = float(m.group("num"))
+            word = before.split()[-1].lower() if before.split() else ""
+            if _stem(after) in _UNITS:
+                hints = _UNITS[_stem(after)]
+            elif word in _CUES:
+                hints = _CUES[word]
+        if hints:
+            stems = {_stem(h) for h in hints}
+            attrs = [
+                x.name
+                for x in self.attributes
+                if x.kind is AttributeKind.number and self._words[x.name] & stems
+            ]
+        elif 1000 <= low <= 2100 and low.is_integer() and "." not in m.group():
+            attrs = self._time_attributes()
+        else:
+            attrs = [
+                x.name
+                for x in self.attributes
+                if x.kind is AttributeKind.number and _stem(after) in self._words[x.name]
+            ]
+            if not attrs:
+                return None  # a bare number: a count, not a claim about an item
+        return self._numeric(m.group(), a, b, attrs, op, low, high)
+
+    def _numeric(
+        self, claim: str, a: int, b: int, attrs: list[str], op: str, low: float, high: float
+    ) -> _Mention:
+        if not attrs:
+            return _unsupported(claim, a, b, None, "the catalog has no attribute for this number")
+        decimals = len(claim.split(".")[1].rstrip("s'’ ")) if "." in claim else 0
+
+        def fits(value: float, attr: str) -> bool:
+            span = self.ranges.get(attr, (value, value))
+            slack = max(0.1 * (span[1] - span[0]), 1.0)
+            return {
+                "<": value < low,
+                ">": value > high,
+                "<=": value <= low,
+                ">=": low <= value <= high if high != low else value >= low,
+                "~": abs(value - low) <= slack,
+                "=": round(value, decimals) == low or abs(value - low) < 1e-9,
+            }[op]
+
+        def holds(item: Item) -> bool | None:
+            have = [(x, v) for x in attrs if isinstance(v := item.attributes.get(x), int | float)]
+            if not have:
+                return None
+            return any(fits(float(v), x) for x, v in have)
+
+        return _Mention(a, b, claim, holds, attrs[0], lambda item: _describe(item, attrs))
+
+    def _time_attributes(self) -> list[str]:
+        named = [
+            x.name
+            for x in self.attributes
+            if x.kind is AttributeKind.number and self._words[x.name] & set(_TIME_WORDS)
+        ]
+        spans = [n for n, (lo, hi) in self.ranges.items() if lo >= 1000 and hi <= 2100]
+        return named or spans
+
+    def _decade(self, century: str | None, digit: int, attrs: list[str]) -> int:
+        if century:
+            return int(century) * 100 + digit * 10
+        for start in (1900 + digit * 10, 2000 + digit * 10):
+            if any(
+                self.ranges[x][0] <= start + 9 and start <= self.ranges[x][1]
+                for x in attrs
+                if x in self.ranges
+            ):
+                return start
+        return 1900 + digit * 10
+
+
+_PERSON_TAIL = re.compile(r"(?:[A-Z][\w'’.-]*\s*){1,4}$")
+
+
+def _position(mention: _Mention) -> int:
+    return mention.start
+
+
+def _unsupported(claim: str, a: int, b: int, attribute: str | None, why: str) -> _Mention:
+    return _Mention(a, b, claim, lambda item: None, attribute, lambda item: why, unsupported=why)
+
+
+def _judge(sentence: str, m: _Mention, subject: tuple[str, ...], rows: list[Item]) -> Statement:
+    ids = tuple(r.item_id for r in rows) if subject else ()
+    if m.unsupported:
+        return Statement(sentence, m.claim, ids, None, Verdict.unsupported, m.unsupported)
+    results = []
+    for row in rows:
+        held = m.check(row)
+        results.append(None if held is None else held != m.negated)
+    if subject:  # every named item must bear it out
+        verdict = (
+            Verdict.contradicted
+            if False in results
+            else Verdict.supported
+            if results and all(results)
+            else Verdict.unsupported
+        )
+    else:  # the set: one listed item is enough
+        verdict = (
+            Verdict.supported
+            if True in results
+            else Verdict.contradicted
+            if False in results
+            else Verdict.unsupported
+        )
+    detail = "; ".join(f"{display_title(r.title)}: {m.detail(r)}" for r in rows[:5])
+    return Statement(sentence, m.claim, ids, m.attribute, verdict, detail)
+
+
+def _describe(item: Item, attrs: list[str]) -> str:
+    parts = []
+    for attr in attrs:
+        value = item.attributes.get(attr)
+        shown = ", ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+        parts.append(f"{attr} = {shown or '(none)'}")
+    return ", ".join(parts)
+
+
+def _names_match(written: str, value: str) -> bool:
+    """ "Hitchcock" names "Alfred Hitchcock"; "Yuki Tanabe" does not name "Noor Haddad"."""
+    words = set(_words(written))
+    return bool(words) and words <= set(_words(value))
+
+
+def _as_list(value: AttributeValue) -> list[str]:
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [str(value)]
+
+
+def _text_backs(clause: str, text: str) -> bool | None:
+    """Whether ``text`` (an item's description) holds most content words of ``clause``."""
+    if not text.strip():
+        return None
+    have = {_stem(w) for w in _words(text)}
+    content = [_stem(w) for w in _words(clause) if w not in _STOP and not w.isdigit()]
+    if not content:
+        return True
+    # A description that does not hold the words is silent (unsupported), not a contradiction.
+    return True if sum(w in have for w in content) >= 0.5 * len(content) else None
+
+
+def _clause_after(text: str, start: int, end: int) -> str:
+    rest = text[start:end]
+    cut = re.search(r"[,;:.!?—–]", rest)
+    return rest[: cut.start()] if cut else rest
+
+
+def _title_variants(title: str) -> set[tuple[str, ...]]:
+    shown = display_title(title)
+    variants = {_words(shown)}
+    for sep in (":", " - ", " ("):
+        if sep in shown and (head := _words(shown.split(sep)[0])):
+            variants.add(head)
+    for v in list(variants):
+        if len(v) > 1 and v[0] in _ARTICLES:
+            variants.add(v[1:])
+    return {v for v in variants if v and not all(w in _ARTICLES or w in _STOP for w in v)}
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return text[start - 1 : start] in _QUOTES and text[end : end + 1] in _QUOTES
+
+
+_QUOTES = frozenset("\"'“”‘’«»")
+
+
+def _starts_sentence(text: str, token: _Token) -> bool:
+    before = text[: token.start].rstrip(" \"'“‘(*")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _sentences(
+    text: str, tokens: list[_Token], titles: list[tuple[int, int, str | None]]
+) -> list[tuple[int, int]]:
+    inside = [(tokens[a].start, tokens[b - 1].end) for a, b, _ in titles]
+    out, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if any(lo <= m.start() < hi for lo, hi in inside):
+            continue
+        word = re.search(r"(\w+)$", text[start : m.start()])
+        if m.group().startswith(".") and word and word.group(1).lower() in _ABBREVIATIONS:
+            continue
+        out.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, len(text)))
+    return out
+
+
+def _groups(
+    text: str, tokens: list[_Token], titles: list[tuple[int, int, str | None]]
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Title mentions joined by "and", "or" or commas into one subject."""
+    groups: list[tuple[int, int, tuple[str, ...]]] = []
+    for a, b, item_id in titles:
+        ids = (item_id,) if item_id else ()
+        if groups:
+            between = text[tokens[groups[-1][1] - 1].end : tokens[a].start]
+            if re.fullmatch(r"\s*(?:,|,?\s*(?:and|or|&|as well as|plus))?\s*", between, re.I):
+                groups[-1] = (groups[-1][0], b, groups[-1][2] + ids)
+                continue
+        groups.append((a, b, ids))
+    return groups
+
+
+def _subject(groups: list[tuple[int, int, tuple[str, ...]]], at: int) -> tuple[str, ...]:
+    before = [g for g in groups if g[1] <= at]
+    if before:
+        return before[-1][2] or ("?",)
+    after = [g for g in groups if g[0] >= at]
+    return (after[0][2] or ("?",)) if after else ()
