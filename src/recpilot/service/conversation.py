@@ -51,8 +51,9 @@ from recpilot.service.changes import Snapshot, fold_turn, included_values, is_lo
 from recpilot.service.conditions import standing_conditions, violating
 from recpilot.service.facets import CatalogFacets
 from recpilot.service.picks import ANCHORS, because, diverse, rerank, with_new_items
+from recpilot.service.plans import memory_decisions, plan_record, request_text
 from recpilot.service.reflection import grow_demo_bank
-from recpilot.service.sessions import from_state, stored_turn, to_state
+from recpilot.service.sessions import apply_profile, from_state, stored_turn, to_state
 from recpilot.tools.base import ToolContext
 from recpilot.tools.bus import CandidateBus
 from recpilot.tools.ranking import FinalizeArgs, RankArgs
@@ -62,7 +63,6 @@ from recpilot.tools.search import SearchCatalog, SearchCatalogArgs, compile_cond
 log = logging.getLogger(__name__)
 
 MAX_ITEMS = 20  # items per recommendation (finalize's bound)
-MAX_PROFILE_ITEMS = 50  # liked / rejected items carried into a session
 FEEDBACK_ALIASES = {
     "watched": "consumed",
     "not interested": "not_interested",
@@ -178,27 +178,8 @@ class ConversationService:
         bound_dialogue(state, max_turns=self.settings.max_turns)
         session = from_state(state)
         if profile is not None:
-            self._apply_profile(session, profile)
+            apply_profile(session, profile)
         return session, profile
-
-    def _apply_profile(self, session: Session, profile: UserProfile) -> None:
-        """Consumed items join the history (minus rejected ones); liked and rejected items
-        are carried in; the decayed item weights rank recent tastes above old ones."""
-        rejected = profile.rejected[-MAX_PROFILE_ITEMS:]
-        skip = set(rejected)
-        history = [i for i in session.history if i not in skip]
-        have = set(history)
-        history += [i for i in profile.consumed if i not in skip and i not in have]
-        session.history = history
-        session.history_weights = {
-            i: w for i, w in profile.item_weights.items() if w > 0 and i not in skip
-        }
-        for item_id in profile.liked[-MAX_PROFILE_ITEMS:]:
-            if item_id not in session.liked and item_id not in session.disliked:
-                session.liked.append(item_id)
-        for item_id in rejected:
-            if item_id not in session.disliked and item_id not in session.liked:
-                session.disliked.append(item_id)
 
     def memory_context(self, session: Session, profile: UserProfile | None, message: str) -> str:
         """The profile summary and the relevant earlier memories, for the planner."""
@@ -380,8 +361,8 @@ class ConversationService:
         else:
             items = diverse(self.facets, items, n)
             reply = template_reply(items, run.notes, False) + self._cold_question()
-        record = self._record(_request_text("recommend", n, filters), steps, run, items, reply)
-        record.decided_by.update(_memory_decisions(standing))
+        record = plan_record(request_text("recommend", n, filters), steps, run, items, reply)
+        record.decided_by.update(memory_decisions(standing))
         record.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 3)
         session.remember(record)
         if user_id is None:
@@ -419,8 +400,8 @@ class ConversationService:
             raise ValueError(run.steps[0].message)
         items = self._within(build_items(run.context), standing)
         reply = template_reply(items, run.notes, False)
-        record = self._record(_request_text("similar to", n, None, seeds), steps, run, items, reply)
-        record.decided_by.update(_memory_decisions(standing))
+        record = plan_record(request_text("similar to", n, None, seeds), steps, run, items, reply)
+        record.decided_by.update(memory_decisions(standing))
         record.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 3)
         return TurnOut(session.session_id, None, record)
 
@@ -429,28 +410,6 @@ class ConversationService:
     ) -> list[RecommendedItem]:
         bad = violating(self.catalog, [i.item_id for i in items], standing)
         return [i for i in items if i.item_id not in bad]
-
-    def _record(
-        self,
-        message: str,
-        steps: list[ParsedStep],
-        run: Any,
-        items: list[RecommendedItem],
-        reply: str,
-    ) -> TurnRecord:
-        return TurnRecord(
-            message=message,
-            brain="rules",
-            reply=reply,
-            items=items,
-            plan=[
-                {"tool": s.tool, "args": s.args.model_dump(exclude_defaults=True)} for s in steps
-            ],
-            plan_source="service",
-            steps=run.steps,
-            notes=list(run.notes),
-            answer_kind="answer" if items else "none",
-        )
 
     # ------------------------------------------------------------------ catalog reads
     def search(self, conditions: SearchCatalogArgs, limit: int) -> tuple[list[Item], int]:
@@ -572,23 +531,3 @@ class ConversationService:
     def delete_user(self, user_id: str) -> dict[str, int]:
         """Remove the user from every table (profile and stated preferences included)."""
         return privacy.delete_user(self.store, user_id)
-
-
-def _request_text(
-    verb: str, n: int, filters: SearchCatalogArgs | None, seeds: list[str] | None = None
-) -> str:
-    from recpilot.tools.search import describe_conditions
-
-    text = f"{verb} {', '.join(seeds)}" if seeds else verb
-    text += f" ({n})"
-    if filters is not None and (described := describe_conditions(filters)):
-        text += f" where {described}"
-    return text
-
-
-def _memory_decisions(standing: SearchCatalogArgs | None) -> dict[str, str]:
-    if standing is None:
-        return {}
-    out = {f"exclude {a}={v}": "memory" for a, values in standing.exclude.items() for v in values}
-    out.update({f"range {a}": "memory" for a in standing.ranges})
-    return out

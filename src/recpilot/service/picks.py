@@ -45,7 +45,10 @@ def because(
     anchors = [i for i in list(anchors)[-ANCHORS:] if i in models.index]
     if not anchors or not items:
         return items
-    sims = np.vstack([models.similar.score([np.array([models.index[a]])])[0] for a in anchors])
+    known = [models.index[i.item_id] for i in items if i.item_id in models.index]
+    # One batched call: each anchor's similarity to the shown items only.
+    sims = models.similar.score([np.array([models.index[a]]) for a in anchors], known)
+    column_of = {k: c for c, k in enumerate(known)}
     titles = {i.item_id: i.title for i in facets.catalog.get_items(anchors)}
     out = []
     for item in items:
@@ -53,7 +56,7 @@ def because(
         if k is None:
             out.append(item)
             continue
-        column = np.nan_to_num(sims[:, k], nan=-np.inf)
+        column = np.nan_to_num(sims[:, column_of[k]], nan=-np.inf)
         best = int(np.argmax(column))
         if not np.isfinite(column[best]) or column[best] <= 0:
             out.append(item)

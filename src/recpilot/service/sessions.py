@@ -1,4 +1,5 @@
-"""The agent's ``Session`` and ``TurnRecord`` ↔ memory's ``SessionState`` and ``StoredTurn``.
+"""The agent's ``Session`` and ``TurnRecord`` ↔ memory's ``SessionState`` and ``StoredTurn``,
+and the profile applied to a session.
 
 Memory stores plain typed records and knows nothing of the agent; this is the one place
 that converts between the two.
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 from recpilot.agent.session import Session
 from recpilot.agent.trace import TurnRecord
+from recpilot.memory.profile import UserProfile
 from recpilot.memory.records import SessionState, StoredTurn
+
+MAX_PROFILE_ITEMS = 50  # liked / rejected items carried into a session
 
 
 def stored_turn(record: TurnRecord) -> StoredTurn:
@@ -49,3 +53,23 @@ def from_state(state: SessionState) -> Session:
         limits=dict(state.limits),
         summary=state.summary,
     )
+
+
+def apply_profile(session: Session, profile: UserProfile) -> None:
+    """Consumed items join the history (minus rejected ones); liked and rejected items
+    are carried in; the decayed item weights rank recent tastes above old ones."""
+    rejected = profile.rejected[-MAX_PROFILE_ITEMS:]
+    skip = set(rejected)
+    history = [i for i in session.history if i not in skip]
+    have = set(history)
+    history += [i for i in profile.consumed if i not in skip and i not in have]
+    session.history = history
+    session.history_weights = {
+        i: w for i, w in profile.item_weights.items() if w > 0 and i not in skip
+    }
+    for item_id in profile.liked[-MAX_PROFILE_ITEMS:]:
+        if item_id not in session.liked and item_id not in session.disliked:
+            session.liked.append(item_id)
+    for item_id in rejected:
+        if item_id not in session.disliked and item_id not in session.liked:
+            session.disliked.append(item_id)
