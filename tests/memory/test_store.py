@@ -56,3 +56,17 @@ def test_old_session_rows_upgrade_on_read(store: MemoryStore) -> None:
     loaded = store.load_session("old", "u")
     assert loaded is not None
     assert loaded.excluded == {"genres": ["Horror"]} and loaded.limits == {}
+
+
+def test_a_lost_postgres_connection_is_opened_again(postgres_url: str) -> None:
+    import psycopg
+
+    with MemoryStore.open(postgres_url) as store:
+        store.add_feedback("u", "i1", "like")
+        pid = store._rows("SELECT pg_backend_pid()")[0][0]
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(psycopg.OperationalError):
+            store.feedback("u")  # this statement finds the connection gone
+        store.add_feedback("u", "i2", "like")  # the next one reconnects
+        assert [f.item_id for f in store.feedback("u")] == ["i1", "i2"]

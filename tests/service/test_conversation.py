@@ -194,3 +194,13 @@ def test_delete_removes_the_user_everywhere(
     assert mem.retriever.retrieve(mem.store, "gina", "funny ones") == []
     assert mem.store.profile("gina").is_new
     assert mem.store.count_user_rows("hank")["turns"] == 1
+
+
+def test_filters_cannot_bring_back_what_the_user_ruled_out(mem: ConversationService) -> None:
+    from recpilot.tools.search import SearchCatalogArgs
+
+    mem.turn("ivy", "I can't stand horror")
+    out = mem.recommend("ivy", 5, SearchCatalogArgs(include={"genres": ["Horror"]}))
+    assert all("Horror" not in g for g in _genres(mem, [i.item_id for i in out.record.items]))
+    assert out.record.notes[0].startswith("Horror stays out: the user ruled it out")
+    assert out.record.decided_by == {"exclude genres=Horror": "memory"}

@@ -151,6 +151,8 @@ class MemoryStore:
     def transaction(self) -> Iterator[None]:
         """One transaction; nested calls join the outer one."""
         with self._lock:
+            if not self._depth:
+                self._reconnect_if_broken()
             if self._depth:
                 self._depth += 1
                 try:
@@ -176,7 +178,24 @@ class MemoryStore:
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
+            if not self._depth:
+                self._reconnect_if_broken()
             return [tuple(r) for r in self._exec(sql, params).fetchall()]
+
+    def _reconnect_if_broken(self) -> None:
+        """A PostgreSQL connection lost (server restart, network) is opened again before
+        the next statement; the statement that found it broken has failed already."""
+        if self.dialect != "postgres" or not getattr(self._con, "broken", False):
+            return
+        import psycopg
+
+        log.warning("memory database connection lost; reconnecting to %s", _redact(self.url))
+        try:
+            self._con = psycopg.connect(self.url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise ConfigError(
+                f"cannot reconnect to the memory database {_redact(self.url)}: {exc}"
+            ) from exc
 
     def _touch_user(self, user_id: str | None) -> None:
         if user_id is not None:

@@ -1,7 +1,8 @@
 """HTTP serving: REST (``/v1``), OpenAI-compatible chat, the web chat page and MCP over HTTP.
 
-``create_app`` and ``ServerSettings`` are imported lazily so ``recpilot.mcp_server`` can use
-the engine and auth modules without importing the app (which imports the MCP server).
+An adapter over :class:`recpilot.service.ConversationService`. ``create_app`` and
+``ServerSettings`` are imported lazily, so importing ``recpilot.server.testing`` or
+``recpilot.server.settings`` does not import the app.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ from recpilot.service.changes import Snapshot, fold_turn, included_values, is_lo
 from recpilot.service.conditions import standing_conditions, violating
 from recpilot.service.facets import CatalogFacets
 from recpilot.service.picks import ANCHORS, because, diverse, rerank, with_new_items
-from recpilot.service.plans import memory_decisions, plan_record, request_text
+from recpilot.service.plans import memory_decisions, plan_record, request_text, ruled_out_notes
 from recpilot.service.reflection import grow_demo_bank
 from recpilot.service.sessions import apply_profile, from_state, stored_turn, to_state
 from recpilot.tools.base import ToolContext
@@ -341,6 +341,7 @@ class ConversationService:
             ParsedStep(tool="finalize", args=FinalizeArgs(n=pool)),
         ]
         run = execute(steps, self.agent.tools, lambda: self._context(session))
+        run.notes[:0] = ruled_out_notes(filters, standing)
         items = self._within(build_items(run.context), standing)
         if known:
             items = rerank(

@@ -47,3 +47,24 @@ def memory_decisions(standing: SearchCatalogArgs | None) -> dict[str, str]:
     out = {f"exclude {a}={v}": "memory" for a, values in standing.exclude.items() for v in values}
     out.update({f"range {a}": "memory" for a in standing.ranges})
     return out
+
+
+def ruled_out_notes(
+    filters: SearchCatalogArgs | None, standing: SearchCatalogArgs | None
+) -> list[str]:
+    """A request that asks for values the user ruled out gets told why they stay out."""
+    if filters is None or standing is None:
+        return []
+    clash = [
+        v
+        for attribute, values in filters.include.items()
+        for v in values
+        if v.lower() in {x.lower() for x in standing.exclude.get(attribute, [])}
+    ]
+    if not clash:
+        return []
+    return [
+        f"{', '.join(clash)} stay{'s' if len(clash) == 1 else ''} out: the user ruled "
+        f"{'it' if len(clash) == 1 else 'them'} out (remove that stated preference to see "
+        f"{'it' if len(clash) == 1 else 'them'} again)."
+    ]
