@@ -305,3 +305,15 @@ def test_lookup_answer_comes_from_the_catalog_row_not_llm_prose(
     turn = agent.turn(new_session(agent, None), "when was Fargo released?")
     assert [c.purpose for c in turn.llm] == ["plan"] and not turn.degraded
     assert turn.reply_source == "template" and "1996" in turn.reply
+
+
+def test_a_reply_sentence_the_catalog_contradicts_is_dropped(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    # The Shining is a 1980 horror film in the catalog: "a 1995 comedy" contradicts its row.
+    llm = ScriptedLLM(SCARY_80S, "The Shining is a 1995 comedy. Two classic scares for tonight.")
+    agent = llm_agent(mini_catalog, suite, llm)
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    assert turn.intro == "Two classic scares for tonight."
+    assert "1995" not in turn.reply and "comedy" not in turn.reply.split("\n")[0]
+    assert any("does not bear out" in note for note in turn.notes)

@@ -14,6 +14,7 @@ from typing import Any
 
 from recpilot.agent.analysis import Request, Vocabulary, analyze
 from recpilot.agent.executor import execute
+from recpilot.agent.factcheck import FactChecker, rewrite
 from recpilot.agent.lexicon import Lexicon
 from recpilot.agent.plan import Plan, parse_plan
 from recpilot.agent.planner import LLMPlanner, PlanOutcome
@@ -82,6 +83,7 @@ class Agent:
         self.profile = build_profile(catalog)
         lexicon = Lexicon.load(catalog.path.with_suffix(".lexicon.json"))
         self.vocab = Vocabulary.build(self.profile, self.resolver, lexicon)
+        self.fact_checker = FactChecker.from_catalog(catalog)
 
     @property
     def brain(self) -> str:
@@ -317,7 +319,12 @@ class Agent:
                 "The LLM reply named items outside the result; used the template reply."
             )
             return template
-        intro = tidy_intro(response.text)
+        # Every statement the intro makes about the listed items is checked against their
+        # rows; sentences the catalog contradicts or cannot back are dropped.
+        rows = self.catalog.get_items([item.item_id for item in record.items])
+        check = self.fact_checker.check(tidy_intro(response.text), rows)
+        record.notes.extend(check.notes)
+        intro = rewrite(check)
         if not intro:
             return template
         record.reply_source = "llm"
