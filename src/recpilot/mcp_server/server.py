@@ -136,8 +136,12 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         """Items similar to the given seed items (collaborative neighbours), within the calling user's stated exclusions and limits. The seeds themselves are not returned. Each result has a reason."""
         principal = await caller(ctx)
         svc = service()
-        out = await anyio.to_thread.run_sync(lambda: svc.similar(items, n, principal.user_id))
-        return {"items": svc.cards(out.record.items), "notes": out.record.notes}
+
+        def answer() -> dict[str, Any]:
+            out = svc.similar(items, n, principal.user_id)
+            return {"items": svc.cards(out.record.items), "notes": out.record.notes}
+
+        return await anyio.to_thread.run_sync(answer)
 
     @server.tool()
     @fixable
@@ -160,13 +164,17 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         filters = None
         if genres or exclude_genres or year_min is not None or year_max is not None:
             filters = _conditions(svc, genres, exclude_genres, year_min, year_max, None)
-        out = await anyio.to_thread.run_sync(lambda: svc.recommend(user, n, filters))
-        return {
-            "user_id": user,
-            "items": svc.cards(out.record.items),
-            "notes": out.record.notes,
-            "session_id": out.session_id,
-        }
+
+        def answer() -> dict[str, Any]:
+            out = svc.recommend(user, n, filters)
+            return {
+                "user_id": user,
+                "items": svc.cards(out.record.items),
+                "notes": out.record.notes,
+                "session_id": out.session_id,
+            }
+
+        return await anyio.to_thread.run_sync(answer)
 
     @server.tool()
     @fixable

@@ -35,7 +35,7 @@ from recpilot.server.rest import check_message, observe_turn, session_owner
 from recpilot.server.sse import pieces
 from recpilot.server.state import AppState, app_state, principal
 from recpilot.server.work import Overloaded
-from recpilot.service.conversation import TurnOut
+from recpilot.service.conversation import ConversationService, TurnOut
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_ID = "recpilot"
@@ -83,10 +83,11 @@ def _content(record: TurnRecord) -> str:
     return f"{record.reply}\n\n{listing}"
 
 
-def _extension(state: AppState, out: TurnOut) -> dict[str, Any]:
+def _extension(service: ConversationService, out: TurnOut) -> dict[str, Any]:
+    """The structured answer (blocking: the cards read the catalog; call it in a worker)."""
     record = out.record
     return {
-        "items": state.require_service().cards(record.items),
+        "items": service.cards(record.items),
         "degraded": record.degraded,
         "degraded_reasons": record.degraded_reasons,
         "notes": record.notes,
@@ -126,21 +127,22 @@ async def chat_completions(
     created = int(time.time())
     completion_id = "chatcmpl-" + uuid.uuid4().hex[:24]
 
-    async def run() -> TurnOut:
-        started = time.perf_counter()
+    def answer() -> tuple[TurnOut, dict[str, Any]]:
         if session_id is not None:
-            out = await state.run_turn(
-                session_id, lambda: service.turn(user, users[-1], session_id)
-            )
+            out = service.turn(user, users[-1], session_id)
         else:
-            out = await state.run_turn(None, lambda: service.conversation(user, users))
+            out = service.conversation(user, users)
+        return out, _extension(service, out)
+
+    async def run() -> tuple[TurnOut, dict[str, Any]]:
+        started = time.perf_counter()
+        out, ext = await state.run_turn(session_id, answer)
         observe_turn(state, out.record, "openai", time.perf_counter() - started)
-        return out
+        return out, ext
 
     if not body.stream:
-        out = await run()
+        out, ext = await run()
         record = out.record
-        ext = _extension(state, out)
         content = _content(record)
         prompt = sum(c.prompt_tokens for c in record.llm)
         completion = sum(c.completion_tokens for c in record.llm)
@@ -180,14 +182,14 @@ async def chat_completions(
     async def events() -> AsyncIterator[str]:
         yield chunk({"role": "assistant", "content": ""})
         try:
-            out = await run()
+            out, ext = await run()
         except (Overloaded, HTTPException) as exc:
             message = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
             yield f"data: {json.dumps({'error': {'message': message, 'type': 'server_error'}})}\n\n"
             return
         for piece in pieces(_content(out.record)):
             yield chunk({"content": piece})
-        yield chunk({}, "stop", recpilot=_extension(state, out))
+        yield chunk({}, "stop", recpilot=ext)
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream")

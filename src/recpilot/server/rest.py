@@ -100,11 +100,15 @@ async def _turn(
         owner = await run_in_threadpool(session_owner, service, session_id)
         user = act_for(who, owner)
 
+    def answer() -> tuple[TurnOut, TurnOutModel]:
+        out = service.turn(user, body.message, session_id)
+        return out, turn_model(service, out)  # cards read the catalog: in the worker too
+
     async def run() -> TurnOutModel:
         started = time.perf_counter()
-        out = await state.run_turn(session_id, lambda: service.turn(user, body.message, session_id))
+        out, model = await state.run_turn(session_id, answer)
         observe_turn(state, out.record, "rest", time.perf_counter() - started)
-        return turn_model(service, out)
+        return model
 
     if body.stream:
         if state.queue.full:  # answer 429 now, not inside an already-started stream
@@ -161,13 +165,18 @@ async def recommend(body: RecommendIn, who: Who, state: State) -> ItemsOut:
     if body.n > state.settings.max_items:
         raise HTTPException(422, f"n={body.n} is over the limit of {state.settings.max_items}")
     user = act_for(who, body.user_id) if (body.user_id or who.user_id) else None
-    out = await state.run_turn(None, lambda: service.recommend(user, body.n, body.filters))
+
+    def answer() -> ItemsOut:
+        out = service.recommend(user, body.n, body.filters)
+        return ItemsOut(
+            items=[Card(**c) for c in service.cards(out.record.items)],
+            notes=out.record.notes,
+            session_id=out.session_id if out.turn_id else None,
+        )
+
+    items = await state.run_turn(None, answer)
     state.metrics.inc("recpilot_recommendations_total", surface="rest")
-    return ItemsOut(
-        items=[Card(**c) for c in service.cards(out.record.items)],
-        notes=out.record.notes,
-        session_id=out.session_id if out.turn_id else None,
-    )
+    return items
 
 
 @router.post("/items/search", response_model=SearchOut, summary="Filter the catalog")
@@ -198,15 +207,14 @@ async def similar_items(
     if n > state.settings.max_items:
         raise HTTPException(422, f"n={n} is over the limit of {state.settings.max_items}")
 
-    def run() -> TurnOut:
+    def answer() -> ItemsOut:
         if not service.items([item_id]):
             raise HTTPException(404, f"no item {item_id!r} in the catalog")
-        return service.similar([item_id], n, who.user_id)
+        out = service.similar([item_id], n, who.user_id)
+        cards = [Card(**c) for c in service.cards(out.record.items)]
+        return ItemsOut(items=cards, notes=out.record.notes)
 
-    out = await state.run_turn(None, run)
-    return ItemsOut(
-        items=[Card(**c) for c in service.cards(out.record.items)], notes=out.record.notes
-    )
+    return await state.run_turn(None, answer)
 
 
 @router.post("/feedback", response_model=Ok, summary="Record feedback on an item")
