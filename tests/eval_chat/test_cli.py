@@ -65,11 +65,12 @@ def test_dead_llm_degrades_every_agent_turn_and_yields_no_llm_only_items(
     # 'scripted' resolves to a ScriptedLLM with nothing queued: every call is LLMUnavailable
     payload = _run(
         app, "chat", "--dataset", "chatworld", "--users", "4", "--turns", "2", "--llm", "scripted",
-        "--embedder", "hashing", "--systems", "agent,llm-only", "--template-reply",
+        "--embedder", "hashing", "--systems", "agent[route=false],llm-only", "--template-reply",
         "--out", str(tmp_path / "r"),
     )  # fmt: skip
     agent, only = payload["systems"]
-    assert agent["metrics"]["degraded_rate"] == 1.0  # answered from the rules plan
+    # Routing off, so every turn asks the dead LLM: each is answered from the rules plan.
+    assert agent["metrics"]["degraded_rate"] == 1.0
     assert agent["metrics"]["out_of_catalog_rate"] == 0.0
     assert only["metrics"]["degraded_rate"] == 1.0 and only["metrics"]["hit"]["hit@10"] == 0.0
     assert only["hallucination_rate"] == 0.0  # no titles at all

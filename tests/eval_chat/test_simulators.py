@@ -8,6 +8,8 @@ import re
 import pytest
 
 from recpilot.agent.analysis import Vocabulary, analyze
+from recpilot.agent.lexicon import Lexicon
+from recpilot.catalog.profile import build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.eval.holdout import HeldOut, UserCase
 from recpilot.eval.simulators import AttributeSimulator, LeakFilter, LLMSimulator
@@ -79,15 +81,17 @@ def test_similar_title_is_rejected_and_replaced(holdout: HeldOut) -> None:
 
 def test_messages_carry_the_targets_attributes(world: Catalog, holdout: HeldOut) -> None:
     resolver = TitleResolver(world.titles())
-    vocab = Vocabulary(genres=world.categorical_values("genres"), resolver=resolver)
+    vocab = Vocabulary.build(build_profile(world), resolver, Lexicon.load())
     sim = AttributeSimulator(holdout.items, seed=1)
     for case in holdout.cases:
         target = holdout.items[case.target_id]
         sim.start(case)
         req = analyze(sim.full_request().text, vocab)
-        assert set(req.include) <= set(target.genres) and req.include
-        assert target.year is not None and req.year_min is not None and req.year_max is not None
-        assert req.year_min <= target.year <= req.year_max
+        genres = req.include.get("genres", [])
+        assert set(genres) <= set(target.genres) and genres
+        low, high = req.ranges["year"]
+        assert target.year is not None and low is not None and high is not None
+        assert low <= target.year <= high
         assert req.n == 10
         assert req.like and set(req.like) <= set(case.history)
 

@@ -3,7 +3,7 @@
 System names (``ChatEvalConfig.systems``):
 
 * ``agent`` — the recpilot agent with the config's brain (``llm``), demonstrations and
-  validation; ``agent[demos=none,validate=false,llm_reply=false,mode=react,critic=true]`` is a variant
+  validation; ``agent[demos=none,validate=false,llm_reply=false,mode=react,critic=true,route=false]`` is a variant
   (ablations).
 * ``llm-only`` — the same LLM asked for titles directly (:mod:`recpilot.eval.llm_only`).
 * ``pop`` or any trained model name (``ease``, ``itemknn``, ``als``, ``bpr``, ``sasrec``) —
@@ -58,6 +58,7 @@ AGENT_FIELDS = {
     "llm": str,
     "mode": str,
     "critic": bool,
+    "route": bool,
 }
 
 
