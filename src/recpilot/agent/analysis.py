@@ -156,21 +156,6 @@ class Vocabulary:
         longest = max((len(k) for k in phrases), default=1)
         return cls(profile, resolver, lexicon, phrases, longest)
 
-    @property
-    def genre_attribute(self) -> str:
-        """The main category attribute (``genres`` on MovieLens)."""
-        return self.profile.roles.get(Role.category, "")
-
-    @property
-    def year_attribute(self) -> str | None:
-        """The time-like attribute (``year`` on MovieLens, ``published`` on books)."""
-        return self.profile.roles.get(Role.time)
-
-    @property
-    def genres(self) -> list[str]:
-        spec = self.profile.get(self.genre_attribute)
-        return list(spec.values) if spec else []
-
     @cached_property
     def meta_words(self) -> frozenset[str]:
         """Words that name the catalog's attributes ("published", "pages", "author"): they
@@ -467,7 +452,7 @@ def _looks_like_title(phrase: str, vocab: Vocabulary) -> bool:
 def _years(text: str, vocab: Vocabulary, req: Request) -> str:
     """Year phrases, for the catalog's time-like attribute ("80s", "before 1980",
     "between 1985 and 1989", "los años ochenta")."""
-    attr = vocab.year_attribute
+    attr = vocab.profile.roles.get(Role.time)
     if attr is None:
         return text
     decades = vocab.lexicon.decades

@@ -12,6 +12,7 @@ from pathlib import Path
 from recpilot.agent.agent import Agent
 from recpilot.agent.build import new_session
 from recpilot.agent.demos import Demonstration
+from recpilot.catalog.profile import Role
 from recpilot.errors import LLMUnavailable, RecpilotError
 from recpilot.llm.base import LLM, LLMRequest, Message
 from recpilot.llm.json_output import parse_json
@@ -55,17 +56,18 @@ def generate(
     rng = random.Random(seed)
     known = {d.request.lower() for d in seeds}
     titles = sorted(agent.resolver.titles.values())
-    genres = agent.vocab.genres
+    category = agent.profile.role(Role.category)
+    genres = list(category.values) if category else []
     report = GenerationReport()
     out.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(count):
         report.attempted += 1
         examples = rng.sample(seeds, k=min(3, len(seeds)))
         prompt = (
-            "Examples of requests to a movie recommender:\n"
+            "Examples of requests to a recommender:\n"
             + "\n".join(f"- {d.request}" for d in examples)
-            + f"\nWrite ONE new request in the same spirit, different from these. You may use the "
-            f"genres {', '.join(rng.sample(genres, k=min(3, len(genres))))}, a decade, a count, or "
+            + f"\nWrite ONE new request in the same spirit, different from these. You may use "
+            f"{', '.join(rng.sample(genres, k=min(3, len(genres))))}, a decade, a count, or "
             f"the title {rng.choice(titles)!r}."
         )
         try:

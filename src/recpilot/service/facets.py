@@ -3,9 +3,7 @@
 Memory is catalog-generic: an item is known by its categorical values and the period of its
 time-like attribute. Which attribute is *time-like*, and which categorical attribute is the
 *primary* one (used to spread popular picks for a new user and to ask about their taste),
-is the catalog's business; until the catalog profile says so, the agent's vocabulary hooks
-(``vocab.genre_attribute`` / ``vocab.year_attribute``) answer. This class is the only place
-that asks them.
+is the catalog profile's business (its ``time`` and ``category`` roles).
 """
 
 from __future__ import annotations
@@ -16,7 +14,8 @@ from functools import cached_property
 import numpy as np
 
 from recpilot.agent.agent import Agent
-from recpilot.catalog.schema import AttributeKind, Item
+from recpilot.catalog.profile import Role
+from recpilot.catalog.schema import Item
 from recpilot.memory.profile import ItemFacts, decade
 
 
@@ -24,14 +23,11 @@ class CatalogFacets:
     def __init__(self, agent: Agent) -> None:
         self.catalog = agent.catalog
         self.models = agent.models
-        attrs = {a.name: a.kind for a in self.catalog.attributes}
-        self.categorical = [n for n, k in attrs.items() if k == AttributeKind.categorical]
-        self.numeric = [n for n, k in attrs.items() if k == AttributeKind.number]
-        # The two hooks (see the module docstring).
-        primary = agent.vocab.genre_attribute
-        self.primary: str | None = primary if primary in self.categorical else None
-        time_attr = agent.vocab.year_attribute
-        self.time: str | None = time_attr if time_attr in self.numeric else None
+        profile = agent.profile
+        self.categorical = [a.name for a in profile.categorical]
+        self.numeric = [a.name for a in profile.numeric]
+        self.primary: str | None = profile.roles.get(Role.category)
+        self.time: str | None = profile.roles.get(Role.time)
         pop = np.asarray(self.models.popularity, dtype=np.float64)
         ranks = pop.argsort(kind="stable").argsort(kind="stable")
         self._pop_pct = ranks / max(len(pop) - 1, 1)
