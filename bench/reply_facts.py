@@ -24,11 +24,13 @@ import json
 import re
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from recpilot.agent.factcheck import FactCheck, checked_intro
+from recpilot.agent.respond import tidy_intro
 from recpilot.catalog.datasets import open_dataset
 from recpilot.catalog.store import Catalog
 from recpilot.llm.base import LLM, LLMRequest, LLMResponse
@@ -63,6 +65,19 @@ REQUESTS = [
     "dark fantasy films",
     "movies like Toy Story",
     "thrillers from 1995 or later",
+    # read only after the checker's second version was written (held out for it)
+    "a heist movie",
+    "something romantic from the 40s",
+    "family films for Christmas",
+    "a Coen brothers style dark comedy",
+    "a sci-fi film with aliens from the 90s",
+    "the best Kubrick films",
+    "a tearjerker drama",
+    "westerns with John Wayne",
+    "80s action movies",
+    "a film about the Vietnam war",
+    "a quirky indie comedy",
+    "children's musicals",
 ]
 BOOK_REQUESTS = [
     "Anything by Yuki Tanabe?",
@@ -82,6 +97,7 @@ class Labelled:
     checker's verdicts for the held-out part."""
 
     dataset: str
+    llm: str
     request: str
     item_ids: tuple[str, ...]
     reply_source: str
@@ -89,22 +105,31 @@ class Labelled:
     raw: str
     wrong: tuple[str, ...] = ()
     why: str = ""
+    grounded: bool = True  # False: the agent's stray-title check rejected the reply
 
     def record(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
+            "llm": self.llm,
             "request": self.request,
             "reply_source": self.reply_source,
             "intro": self.intro,
             "raw": self.raw,
             "item_ids": list(self.item_ids),
+            "notes": [] if self.grounded else [GROUNDING_NOTE],
         }
 
 
-DEV = 13  # REQUESTS[:DEV] were read while the checker was written; the rest is held out
+# REQUESTS[:13] were read while the checker's first version was written, REQUESTS[13:25]
+# held out for it and read while the second was written, REQUESTS[25:] and the books held
+# out for the second.
+PARTS = ((13, "dev"), (25, "held-out-1"), (len(REQUESTS), "held-out-2"))
+
+
 LABELLED: list[Labelled] = [
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="90s comedies",
         item_ids=("294", "1", "69", "269", "257"),
         reply_source="template",
@@ -115,6 +140,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="something like Fargo but funnier",
         item_ids=("1", "151", "25", "204", "294"),
         reply_source="template",
@@ -125,6 +151,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="a scary movie for tonight",
         item_ids=("288", "183", "234", "185", "200"),
         reply_source="template",
@@ -135,6 +162,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="Hitchcock thrillers",
         item_ids=("100", "288", "300", "98", "117"),
         reply_source="template",
@@ -145,6 +173,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="movies starring Tom Hanks",
         item_ids=("300", "174", "127", "117", "222"),
         reply_source="template",
@@ -155,6 +184,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="Oscar-winning dramas from the 90s",
         item_ids=("258", "100", "286", "56", "7"),
         reply_source="template",
@@ -165,6 +195,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="films based on a true story",
         item_ids=("50", "258", "100", "181", "294"),
         reply_source="template",
@@ -175,6 +206,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="animated movies for my kids",
         item_ids=("1", "71", "95", "588", "432"),
         reply_source="template",
@@ -185,6 +217,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="a classic western",
         item_ids=("97",),
         reply_source="llm",
@@ -195,6 +228,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="sci-fi from before 1980",
         item_ids=("50", "183", "135", "179", "474"),
         reply_source="template",
@@ -205,6 +239,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="romantic comedies for date night",
         item_ids=("173", "69", "216", "202", "111"),
         reply_source="template",
@@ -215,6 +250,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="war movies about World War II",
         item_ids=("593", "80", "1574", "1065", "318"),
         reply_source="template",
@@ -225,6 +261,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="something like Star Wars",
         item_ids=("181", "174", "172", "1", "127"),
         reply_source="template",
@@ -235,6 +272,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="Spielberg adventure films",
         item_ids=("181", "174", "172", "210", "173"),
         reply_source="template",
@@ -245,6 +283,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="film noir detective stories",
         item_ids=("302", "654", "484", "525", "770"),
         reply_source="template",
@@ -255,6 +294,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="a good documentary",
         item_ids=("48", "32", "813", "847", "1065"),
         reply_source="template",
@@ -265,6 +305,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="musicals from the 50s and 60s",
         item_ids=("419", "485", "610", "965", "1121"),
         reply_source="template",
@@ -275,6 +316,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="crime movies like The Godfather",
         item_ids=("187", "182", "293", "504", "403"),
         reply_source="template",
@@ -285,6 +327,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="I can't stand horror, something funny from the 80s",
         item_ids=("204", "173", "216", "238", "186"),
         reply_source="template",
@@ -295,6 +338,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="an action movie with lots of explosions",
         item_ids=("50", "181", "300", "121", "174"),
         reply_source="template",
@@ -305,6 +349,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="a mystery set in Paris",
         item_ids=("405", "302", "328", "333", "322"),
         reply_source="template",
@@ -315,6 +360,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="three feel-good films",
         item_ids=("50", "100", "181"),
         reply_source="template",
@@ -325,6 +371,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="dark fantasy films",
         item_ids=("411", "472", "755", "820", "892"),
         reply_source="template",
@@ -335,6 +382,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="movies like Toy Story",
         item_ids=("95", "151", "477", "588", "473"),
         reply_source="template",
@@ -345,6 +393,7 @@ LABELLED: list[Labelled] = [
     ),
     Labelled(
         dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
         request="thrillers from 1995 or later",
         item_ids=("100", "288", "300", "117", "748"),
         reply_source="template",
@@ -352,6 +401,207 @@ LABELLED: list[Labelled] = [
         raw="1. Fargo is a crime thriller from 1996, which matches Thriller from 1995.\n2. Scream is a horror thriller from 1996, which matches Thriller from 1995.\n3. Air Force One is an action thriller",
         wrong=(),
         why="thriller, 1996 - as stated",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="a heist movie",
+        item_ids=("100", "127", "56", "302", "12"),
+        reply_source="template",
+        intro="",
+        raw="1. Fargo is a crime thriller that matches Crime, Drama, Thriller.\n2. The Godfather is a crime drama that matches Crime, Crime, Drama.\n3. Pulp Fiction is a crime thriller that matches Crime, Drama.\n4. L.A. Confidential is a crime film-Noir",
+        wrong=("Pulp Fiction is a crime thriller",),
+        why="Pulp Fiction's row is Crime, Drama: no Thriller (Fargo and Godfather sentences hold)",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="something romantic from the 40s",
+        item_ids=("483", "478", "607", "489", "1050"),
+        reply_source="template",
+        intro="",
+        raw="1. Casablanca is a romantic drama from the 40s that matches Romance, 1942 and 1940–1949.\n2. The Philadelphia Story is a comedy drama from the 40s that matches Romance, 194",
+        wrong=(),
+        why="Casablanca: Romance, Drama, 1942 - as stated",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="family films for Christmas",
+        item_ids=("50", "258", "181", "286", "1"),
+        reply_source="template",
+        intro="",
+        raw="1. Star Wars — Action, Adventure, Romance, Sci-Fi · 1977 — matches Film-Noir/Children's/Romance/Sci-Fi · 583 interactions\n2. Contact — Drama, Sci-Fi · 1997 — matches Film-Noir/",
+        wrong=(),
+        why="'matches Film-Noir/Children's/Romance/Sci-Fi' echoes the relaxed any-of condition, which Star Wars meets (Romance, Sci-Fi)",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="a Coen brothers style dark comedy",
+        item_ids=("294", "1", "69", "269", "257"),
+        reply_source="template",
+        intro="",
+        raw="1. Liar Liar is a comedy that matches Comedy from 1990, with 485 interactions.\n2. Toy Story is an animation that matches Comedy from 1990, with 452 interactions.\n3. Forrest Gump is a comedy that matches",
+        wrong=(),
+        why="comedy, 'from 1990' echoes the condition",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="a sci-fi film with aliens from the 90s",
+        item_ids=("258", "121", "7", "222", "257"),
+        reply_source="template",
+        intro="",
+        raw="1. Contact: A sci-fi film with aliens from the 90s, featuring a diverse cast of characters from the 90s.\n2. Independence Day: A sci-fi film with aliens from the 90s, featuring a diverse cast of characters from the 90s",
+        wrong=("Contact: A sci-fi film with aliens",),
+        why="aliens and a diverse cast: content the catalog cannot back",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="the best Kubrick films",
+        item_ids=("50", "258", "181", "121", "7", "172", "222", "204", "257", "195"),
+        reply_source="template",
+        intro="",
+        raw='1. "Star Wars" is a sci-fi action film that matches Sci-Fi and has 583 interactions.\n2. "Contact" is a drama and sci-fi film that matches Sci-Fi and has 509 interactions.\n3. "Return of the Jedi" is a action and',
+        wrong=(),
+        why="genres and interaction counts as in the rows",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="a tearjerker drama",
+        item_ids=("258", "100", "286", "127", "56"),
+        reply_source="template",
+        intro="",
+        raw="1. Contact: Drama, Sci-Fi · 1997 — matches Drama · 509 interactions\n2. Fargo: Crime, Drama, Thriller · 1996 — matches Drama · 508 interactions\n3. The English Patient: Drama, Romance,",
+        wrong=(),
+        why="the rows copied",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="westerns with John Wayne",
+        item_ids=("97", "435"),
+        reply_source="template",
+        intro="",
+        raw="1. Dances with Wolves — Adventure, Drama, Western · 1990 — matches Western · 256 interactions\n2. Butch Cassidy and the Sundance Kid — Action, Comedy, Western · 1969 — matches Western · 216 interactions",
+        wrong=(),
+        why="the row copied",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="80s action movies",
+        item_ids=("181", "174", "172", "210", "173"),
+        reply_source="template",
+        intro="",
+        raw='1. "Return of the Jedi" is a classic action film that has been a hit for over 507 interactions, making it a popular choice for fans of action movies.\n2. "Raiders of the Lost Ark" is a classic action film that has been a hit for over',
+        wrong=(),
+        why="action; the interaction count is the item's reason",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="a film about the Vietnam war",
+        item_ids=("50", "181", "286", "121", "172"),
+        reply_source="template",
+        intro="",
+        raw="1. The War/Film-Noir is a film about the Vietnam War, starring actors like George Lucas, Michael Caine, and Stanley Kubrick.\n2. The War/Film-Noir is a film about the Vietnam War, starring actors like George Lucas, Michael Caine, and Stanley Kub",
+        wrong=("starring actors like George Lucas",),
+        why="an invented film about Vietnam with an invented cast",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="a quirky indie comedy",
+        item_ids=("204", "173", "216", "238", "186"),
+        reply_source="template",
+        intro="",
+        raw="1. Back to the Future is a quirky indie comedy that explores themes of love, adventure, and the power of imagination.\n2. The Princess Bride is a quirky indie comedy that explores themes of love, adventure, and the power of imagination.\n3. When Harry Met Sally... is a quirky indie",
+        wrong=("quirky indie comedy that explores",),
+        why="'indie' and the themes are claims the catalog cannot back",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-0.5b",
+        request="children's musicals",
+        item_ids=("132", "71", "95", "588", "419"),
+        reply_source="template",
+        intro="",
+        raw="1. The Wizard of Oz is a children's musical that matches Children's & Musical.\n2. The Lion King is a children's musical that matches Children's & Musical.",
+        wrong=(),
+        why="both are Children's, Musical",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-0.5b",
+        request="Anything by Yuki Tanabe?",
+        item_ids=("bk0337", "bk0218", "bk0479", "bk0490", "bk0679"),
+        reply_source="template",
+        intro="",
+        raw="1. The Bitter Orbit is a science fiction thriller that explores the complexities of the human condition and the challenges of navigating the complexities of the universe.\n2. The Map Engine is a science fiction novel that explores the challenges of navigating the complexities of the universe and the challenges of navigating the complexities of the",
+        wrong=("explores the complexities",),
+        why="the themes are not in the blurb (first contact, a hostage negotiator)",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-0.5b",
+        request="Mystery books under 12 dollars",
+        item_ids=("bk0229", "bk0633", "bk0005", "bk0781", "bk0786"),
+        reply_source="template",
+        intro="",
+        raw="1. Regreso a Cádiz — Carmen Ortega · Historical Fiction, Mystery · Spanish · Ebook — matches Mystery, until 12 · 203 interactions\n2. Death in Larkspur Hall — Zara Malik · Mystery, Thriller · English · Paperback — matches",
+        wrong=(),
+        why="the row copied",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-0.5b",
+        request="French poetry",
+        item_ids=("bk0041", "bk0861", "bk0211", "bk0330", "bk0140"),
+        reply_source="template",
+        intro="",
+        raw="1. La Maison du Phare à Rouen is a French poetry book.\n2. Les Enfants du Vent à Bordeaux is a French poetry book.\n3. Les Jours de Dakar is a French poetry book.\n4. La Maison du Phare is a French poetry book.\n5",
+        wrong=(),
+        why="all four are French Poetry",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-0.5b",
+        request="Three travel books",
+        item_ids=("bk0624", "bk0189", "bk0242"),
+        reply_source="template",
+        intro="",
+        raw="1. The Rise and Fall of Byzantium is a travel book that matches Travel 181 interactions.\n2. The Pale Century is a travel book that matches Travel 149 interactions.\n3. Slow Days in Yunnan is a travel book that matches Travel 106 interactions",
+        wrong=(),
+        why="both are Travel",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-0.5b",
+        request="Horror published before 1980",
+        item_ids=("bk0257", "bk0049", "bk0066", "bk0800", "bk0746"),
+        reply_source="template",
+        intro="",
+        raw="1. Dead Map: Imogen Hale, Thriller, Horror, English, Ebook - matches Horror, until 1979, 42 interactions\n2. The Broken Hour: Priya Raman, Horror, English, Hardcover - matches Horror, until 1979,",
+        wrong=(),
+        why="the row copied",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-0.5b",
+        request="a long fantasy novel",
+        item_ids=("bk0506", "bk0360", "bk0267", "bk0300", "bk0298"),
+        reply_source="template",
+        intro="",
+        raw="1. A Life in Patagonia is a fantasy novel that matches the biography of Lucas Brennan.\n2. The Elephant Who Lost the Stranger is a children's novel that matches the biography of Samuel Reyes-Hart.\n3. Heir to the Letter is a fantasy novel that matches the biography of Isaac",
+        wrong=(
+            "A Life in Patagonia is a fantasy novel",
+            "matches the biography of Samuel Reyes-Hart",
+        ),
+        why="A Life in Patagonia is a Biography, not Fantasy; The Elephant... is not a Biography",
     ),
 ]
 
@@ -407,20 +657,20 @@ def run(args: argparse.Namespace) -> None:
             "llm_calls": record.llm_calls,
             "seconds": round(time.perf_counter() - started, 1),
         }
-        records[(dataset, text)] = row
+        records[(dataset, args.llm, text)] = row
         print(f"{record.llm_calls} calls {row['seconds']:>5}s  {text!r}: {record.intro!r}")
         _save(args.out, records)
     print(f"{len(requests)} turns, {calls} LLM calls")
 
 
-def _load(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+def _load(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
     if not path.is_file():
         return {}
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return {(str(r["dataset"]), str(r["request"])): r for r in rows}
+    return {(str(r["dataset"]), str(r["llm"]), str(r["request"])): r for r in rows}
 
 
-def _save(path: Path, records: dict[tuple[str, str], dict[str, Any]]) -> None:
+def _save(path: Path, records: dict[tuple[str, str, str], dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values()))
 
@@ -441,18 +691,19 @@ _MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 
 @dataclass
 class Tally:
-    """Counts for one text layer (the shipped intro, or the whole raw reply)."""
+    """Counts for one layer of text: the introduction (what the agent would show above the
+    item list) or the whole raw reply (every statement the model made)."""
 
+    turns: int = 0
     texts: int = 0
     flagged: int = 0  # checker: >= 1 contradicted or unsupported statement
+    emptied: int = 0  # the rewrite left nothing (the template reply is used)
     labelled: int = 0
-    wrong_before: int = 0  # hand labels: >= 1 wrong sentence
+    wrong_before: int = 0  # hand labels: >= 1 wrong sentence in the text
     wrong_after: int = 0  # hand labels: a wrong sentence survives the rewrite
-    emptied: int = 0  # the rewrite left nothing (template reply)
-    tp: int = 0  # sentences: dropped and labelled wrong
+    tp: int = 0  # sentences dropped by the checker and labelled wrong
     fp: int = 0
     fn: int = 0
-    tn: int = 0
     verdicts: dict[str, int] = field(
         default_factory=lambda: {"supported": 0, "contradicted": 0, "unsupported": 0}
     )
@@ -474,19 +725,32 @@ class Tally:
             self.tp += truth and said
             self.fp += said and not truth
             self.fn += truth and not said
-            self.tn += not truth and not said
 
-    def lines(self, name: str) -> list[str]:
-        return [
-            f"## {name}: {self.texts} texts; statements {self.verdicts}",
-            f"  checker: >= 1 contradicted/unsupported statement in {_share(self.flagged, self.texts)};"
-            f" nothing left (template reply) in {_share(self.emptied, self.texts)}",
-            f"  hand labels ({self.labelled} texts): a wrong statement before the check in"
-            f" {_share(self.wrong_before, self.labelled)}, after in {_share(self.wrong_after, self.labelled)}",
-            f"  sentences vs hand labels: precision {_ratio(self.tp, self.tp + self.fp)},"
-            f" recall {_ratio(self.tp, self.tp + self.fn)}"
-            f" (tp {self.tp}, fp {self.fp}, fn {self.fn}, tn {self.tn})",
-        ]
+    def merge(self, other: Tally) -> None:
+        for name in ("turns", "texts", "flagged", "emptied", "labelled", "wrong_before"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("wrong_after", "tp", "fp", "fn"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for verdict, n in other.verdicts.items():
+            self.verdicts[verdict] += n
+
+    def row(self, name: str) -> str:
+        v = self.verdicts
+        return (
+            f"| {name} | {self.turns} | {self.texts} | {_share(self.flagged, self.texts)} "
+            f"| {_share(self.emptied, self.texts)} | {_share(self.wrong_before, self.labelled)} "
+            f"| {_share(self.wrong_after, self.labelled)} "
+            f"| {_ratio(self.tp, self.tp + self.fp)} / {_ratio(self.tp, self.tp + self.fn)} "
+            f"| {v['contradicted']} / {v['unsupported']} / {v['supported']} |"
+        )
+
+
+HEADER = (
+    "| part | turns | texts | checker drops a sentence | nothing left | wrong before (labels) "
+    "| wrong after (labels) | sentence precision / recall | contradicted / unsupported / "
+    "supported |\n|---|---|---|---|---|---|---|---|---|"
+)
+GROUNDING_NOTE = "named items outside the result"  # the agent's stray-title fallback
 
 
 def _wrong(sentence: str, label: Labelled) -> bool:
@@ -494,45 +758,57 @@ def _wrong(sentence: str, label: Labelled) -> bool:
 
 
 def part(record: dict[str, Any]) -> str:
-    if record["dataset"] == MOVIES and record["request"] in REQUESTS[:DEV]:
-        return "dev"
-    return "held-out"
+    model = str(record["llm"]).rsplit("-", 1)[-1] if ":" in str(record["llm"]) else "1.5b"
+    if record["dataset"] != MOVIES or record["request"] not in REQUESTS:
+        return f"{model} held-out-2 ({record['dataset']})"
+    index = REQUESTS.index(record["request"])
+    return f"{model} " + next(name for stop, name in PARTS if index < stop)
 
 
 def report(args: argparse.Namespace) -> None:
-    labels = {(x.dataset, x.request): x for x in LABELLED}
+    labels = {(x.dataset, x.llm, x.request): x for x in LABELLED}
     stored = list(_load(args.out).values()) if not args.labelled else []
     records = stored or [x.record() for x in LABELLED]
-    print(f"turns from {args.out if stored else 'the LABELLED data in this file'}")
+    print(f"turns from {args.out if stored else 'the LABELLED data in bench/reply_facts.py'}")
     catalogs: dict[str, Catalog] = {}
-    tallies: dict[tuple[str, str], tuple[Tally, Tally, list[int]]] = {}
+    intros: dict[str, Tally] = defaultdict(Tally)
+    wholes: dict[str, Tally] = defaultdict(Tally)
     unlabelled: list[str] = []
     for r in records:
-        dataset = str(r["dataset"])
+        dataset, name = str(r["dataset"]), part(r)
         catalog = catalogs.get(dataset) or catalogs.setdefault(dataset, open_dataset(dataset))
-        shipped, whole, turns = tallies.setdefault((dataset, part(r)), (Tally(), Tally(), [0, 0]))
-        turns[0] += 1
         items = catalog.get_items([str(i) for i in r["item_ids"]])
-        label = labels.get((dataset, str(r["request"])))
+        label = labels.get((dataset, str(r["llm"]), str(r["request"])))
         if label is not None and label.raw != r["raw"]:
             label = None  # the stored turn is not the one labelled
         if label is None and r["raw"]:
             unlabelled.append(str(r["request"]))
-        if r["reply_source"] == "llm" and r["intro"]:
-            turns[1] += 1
-            kept, check = checked_intro(str(r["intro"]), items, catalog)
-            shipped.add(check, kept, label)
+        intros[name].turns += 1
+        wholes[name].turns += 1
+        grounded = not any(GROUNDING_NOTE in note for note in r.get("notes", []))
+        # The introduction as the agent had it before the fact check, recomputed from the raw
+        # reply, so a run made after the agent integrated the check measures the same thing.
+        intro = tidy_intro(str(r["raw"])) if grounded else ""
+        for tally, layer, text in (
+            (intros[name], "intro", intro),
+            (wholes[name], "whole reply", prose(str(r["raw"]))),
+        ):
+            if not text:
+                continue
+            kept, check = checked_intro(text, items, catalog)
+            tally.add(check, kept, label)
             if args.show:
-                _show(r, "intro", str(r["intro"]), check, kept, label)
-        if r["raw"]:
-            kept, check = checked_intro(prose(str(r["raw"])), items, catalog)
-            whole.add(check, kept, label)
-            if args.show:
-                _show(r, "raw", prose(str(r["raw"])), check, kept, label)
-    for (dataset, name), (shipped, whole, turns) in sorted(tallies.items()):
-        print(f"\n# {dataset}, {name}: {turns[0]} turns, {turns[1]} with an LLM introduction")
-        print("\n".join(shipped.lines("record.intro (what the agent ships today)")))
-        print("\n".join(whole.lines("whole raw reply (list markers removed)")))
+                _show(r, layer, text, check, kept, label)
+    for title, tallies in (
+        ("The introduction (what the agent shows above the data-backed list)", intros),
+        ("The whole raw reply (every statement the model made; list markers removed)", wholes),
+    ):
+        print(f"\n{title}\n\n{HEADER}")
+        total = Tally()
+        for name in sorted(tallies):
+            print(tallies[name].row(name))
+            total.merge(tallies[name])
+        print(total.row("all"))
     print(f"\nunlabelled: {unlabelled or 'none'}")
 
 

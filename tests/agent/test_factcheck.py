@@ -139,6 +139,10 @@ def test_unknown_author_on_a_catalog_with_authors(books: Catalog) -> None:
         ("The Salt Road came out in 2005.", Verdict.supported),
         ("The Salt Road came out in 1999.", Verdict.contradicted),
         ("The Salt Road came out after 2000.", Verdict.supported),
+        ("The Salt Road came out in 2003 or later.", Verdict.supported),
+        ("The Salt Road came out between 2006 and 2010.", Verdict.contradicted),
+        ("The Salt Road sells for $15–$25.", Verdict.supported),
+        ("The Salt Road sells for $5-10.", Verdict.contradicted),
         ("The Salt Road came out before the 2000s.", Verdict.contradicted),
         ("The Salt Road is a book from the 2000s.", Verdict.supported),
         ("The Salt Road is a book from the 90s.", Verdict.contradicted),
@@ -179,12 +183,22 @@ def test_director_on_a_catalog_without_directors_is_unsupported(films: Catalog) 
         "Fargo is based on a true story.",
         "Groundhog Day is set in Punxsutawney, Pennsylvania.",
         "Bill Murray is wonderful in Groundhog Day.",
+        "Fargo has been praised by critics.",
+        "Toy Story explores themes of friendship and loyalty.",
     ],
 )
 def test_claims_the_data_cannot_support(films: Catalog, text: str) -> None:
     intro, check = checked_intro(text, _items(films, "1", "2", "3", "4"), films)
     assert check.unsupported, _verdicts(check)
     assert intro == ""
+
+
+def test_a_person_named_like_a_film_is_a_person(films: Catalog) -> None:
+    # "Rebecca" is a film of the catalog; "Rebecca Hall" is a person the catalog lacks
+    _, check = checked_intro("Fargo is a favourite of Rebecca Hall.", _items(films, "1"), films)
+    assert [(s.claim, s.items, s.verdict) for s in check.statements] == [
+        ("Rebecca Hall", ("1",), Verdict.unsupported)
+    ]
 
 
 def test_wrong_year_and_genre_are_contradicted(films: Catalog) -> None:
@@ -213,6 +227,19 @@ def test_each_statement_goes_to_the_title_it_follows(films: Catalog) -> None:
     }
     _, check = checked_intro("Toy Story and Fargo are comedies.", _items(films, "1", "2"), films)
     assert [(s.items, s.verdict) for s in check.statements] == [(("2", "1"), Verdict.contradicted)]
+
+
+def test_the_agents_own_evidence_words_hold(films: Catalog) -> None:
+    # the reply model copies the item reasons: conditions met, ranges, model names
+    text = (
+        "Fargo matches Thriller from 1995 (item-CF). Toy Story - Comedy · 1995 - matches "
+        "Comedy, 1990–1999 · 452 interactions."
+    )
+    intro, check = checked_intro(text, _items(films, "1", "2"), films)
+    assert intro == text, _verdicts(check)
+    assert ("1990–1999", Verdict.supported) in _verdicts(check)
+    _, check = checked_intro("Toy Story matches Comedy, 1980–1989.", _items(films, "2"), films)
+    assert ("1980–1989", Verdict.contradicted) in _verdicts(check)
 
 
 def test_statements_about_the_set(films: Catalog) -> None:

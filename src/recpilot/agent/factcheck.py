@@ -237,13 +237,20 @@ _CLAIMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     ),
     (
         re.compile(
+            r"(?i:\b(?:critically acclaimed|acclaimed|praised|hailed|lauded|rave reviews|critics"
+            r"|cult (?:classic|favou?rite)|fan favou?rite)\b)"
+        ),
+        ("reviews", "reception", "critic", "acclaim"),
+    ),
+    (
+        re.compile(
             r"(?i:\b(?:box office|blockbusters?|best[- ]?sell(?:ing|ers?)|grossing|grossed)\b)"
         ),
         ("sales", "gross", "revenue", "box_office"),
     ),
 ]
 _PLOT = re.compile(
-    r"(?i:\b(?:tells? the story|the story of|follows|features? (?:a|an|two|three)\b|cent(?:er|re)s? (?:on|around)"
+    r"(?i:\b(?:tells? the story|the story of|follows|features? (?:a|an|two|three)\b|explores\b|exploring the\b|themes? of|cent(?:er|re)s? (?:on|around)"
     r"|revolves? around|takes? place|set (?:in|during|against|on)|about (?:a|an|two|three)\b"
     r"|in which|protagonist|heroine|hero's))"
 )
@@ -271,21 +278,32 @@ _CUES: dict[str, tuple[str, ...]] = {  # word before a number -> attribute words
     "runtime": ("runtime", "duration"),
 }
 _TIME_WORDS = ("year", "date", "published", "released", "release")
+_AMOUNT = r"[$€£¥]?\d+(?:\.\d+)?"
 _NUMBER = re.compile(
-    r"(?P<cur>[$€£¥])\s?(?P<amount>\d+(?:\.\d+)?)"
+    rf"(?i:between)\s+(?P<from>{_AMOUNT})\s+and\s+(?P<to>{_AMOUNT})(?![\w.]*\d)"
+    rf"|(?<![\w.])(?P<low>{_AMOUNT})(?:-|\s*[–—]\s*|\s+to\s+)(?P<high>{_AMOUNT})(?![\w.]*\d)"
     r"|\b(?P<century>1[5-9]|20)?(?P<decade>\d)0['’]?s\b"
-    r"|(?<![\w.])(?P<num>\d+(?:\.\d+)?)(?![\w.]*\d)"
+    rf"|(?<![\w.])(?P<num>{_AMOUNT})(?![\w.]*\d)"
 )
 _COMPARE = [
     (re.compile(rf"\b(?:{words})(?:\s+the)?\W*$", re.I), op)
     for words, op in (
-        ("before|until|till|pre|prior to|earlier than|older than", "<"),
-        ("after|since|post|later than|newer than", ">"),
-        ("under|below|less than|cheaper than|lower than|at most|up to|no more than", "<="),
-        ("over|above|more than|at least|higher than|upwards of", ">="),
+        ("before|pre|prior to|earlier than|older than", "<"),
+        ("after|post|later than|newer than", ">"),
+        ("under|below|less than|cheaper than|lower than|at most|up to|no more than|until", "<="),
+        ("over|above|more than|at least|higher than|upwards of|since", ">="),
         ("around|about|roughly|approximately|nearly|almost|circa", "~"),
     )
 ]
+_COMPARE_AFTER = [
+    (re.compile(rf"^\W*(?:{words})\b", re.I), op)
+    for words, op in (
+        ("or later|or newer|and later|onwards?|or more|and up|or above|and above", ">="),
+        ("or earlier|or older|and earlier|or less|or under|or below|and below", "<="),
+    )
+]
+# "matches Thriller from 1995": the agent's evidence names the request's condition, not a date
+_CONDITION = re.compile(r"(?i:\bmatch\w*\b[^,;.]*\bfrom)\s*$")
 _CLAUSE_BREAK = re.compile(r"[,;:()—–.!?]")
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')]*(?=\s|$)")
 _ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "vs", "jr", "sr", "no", "vol"})
@@ -414,11 +432,12 @@ class FactChecker:
                 if not first.capitalised:
                     continue
                 quoted = _quoted(text, tokens[k].start, tokens[k + n - 1].end)
+                name = k + n < len(tokens) and tokens[k + n].raw[:1].isupper()
                 if not mine and (
-                    (n == 1 and not quoted and _starts_sentence(text, tokens[k]))
+                    (n == 1 and not quoted and (_starts_sentence(text, tokens[k]) or name))
                     or all(w in self.value_words or w in _ARTICLES for w in variant)
                 ):
-                    continue  # "Western" is a genre here, not the film of that name
+                    continue  # "Western" is a genre here, "Michael Caine" not the film "Michael"
                 hit = (k, k + n, mine[0] if mine else (next(iter(ids)) if len(ids) == 1 else None))
                 break
             if hit:
@@ -483,7 +502,10 @@ class FactChecker:
                 run.append(k)
                 continue
             strange = [
-                j for j in run if tokens[j].norm not in self.known_words | _CAPITALISED_WORDS
+                j
+                for j in run
+                if tokens[j].norm not in self.known_words | _CAPITALISED_WORDS
+                and not (tokens[j].raw.isupper() and len(tokens[j].raw) <= 4)  # "CF", "TV"
             ]
             if strange:
                 name = text[tokens[run[0]].start : tokens[run[-1]].end]
@@ -585,22 +607,24 @@ class FactChecker:
         before = text[max(lo, m.start() - 30) : m.start()]
         after = tokens[b].norm if b < len(tokens) else ""
         op = next((o for pattern, o in _COMPARE if pattern.search(before)), "=")
-        hints: tuple[str, ...] = ()
-        if m.group("cur"):
-            value, hints = float(m.group("amount")), _UNITS[_CURRENCY[m.group("cur")]]
-            low = high = value
-        elif m.group("decade") is not None:
+        op = next((o for pattern, o in _COMPARE_AFTER if pattern.search(text[m.end() :])), op)
+        if op == "=" and _CONDITION.search(before):
+            op = ">="
+        g = m.groupdict()
+        if g["decade"] is not None:
             attrs = self._time_attributes()
-            low = self._decade(m.group("century"), int(m.group("decade")), attrs)
-            high = low + 9
-            return self._numeric(m.group(), a, b, attrs, ">=" if op == "=" else op, low, high)
-        else:
-            low = high = float(m.group("num"))
-            word = before.split()[-1].lower() if before.split() else ""
-            if _stem(after) in _UNITS:
-                hints = _UNITS[_stem(after)]
-            elif word in _CUES:
-                hints = _CUES[word]
+            start = self._decade(g["century"], int(g["decade"]), attrs)
+            return self._numeric(m.group(), a, b, attrs, op, start, start + 9)
+        first, last = (g["from"], g["to"]) if g["from"] else (g["low"], g["high"])
+        first, last = (first, last) if first else (g["num"], g["num"])
+        low, high = sorted((float(first.lstrip("$€£¥")), float(last.lstrip("$€£¥"))))
+        hints: tuple[str, ...] = ()
+        if currency := next((c for c in m.group() if c in _CURRENCY), None):
+            hints = _UNITS[_CURRENCY[currency]]
+        elif _stem(after) in _UNITS:
+            hints = _UNITS[_stem(after)]
+        elif (word := before.split()[-1].lower() if before.split() else "") in _CUES:
+            hints = _CUES[word]
         if hints:
             stems = {_stem(h) for h in hints}
             attrs = [
@@ -608,7 +632,7 @@ class FactChecker:
                 for x in self.attributes
                 if x.kind is AttributeKind.number and self._words[x.name] & stems
             ]
-        elif 1000 <= low <= 2100 and low.is_integer() and "." not in m.group():
+        elif 1000 <= low <= high <= 2100 and "." not in m.group():
             attrs = self._time_attributes()
         else:
             attrs = [
@@ -633,10 +657,10 @@ class FactChecker:
             return {
                 "<": value < low,
                 ">": value > high,
-                "<=": value <= low,
-                ">=": low <= value <= high if high != low else value >= low,
-                "~": abs(value - low) <= slack,
-                "=": round(value, decimals) == low or abs(value - low) < 1e-9,
+                "<=": value <= high,
+                ">=": value >= low,
+                "~": low - slack <= value <= high + slack,
+                "=": low <= round(value, decimals) <= high,
             }[op]
 
         def holds(item: Item) -> bool | None:
