@@ -152,3 +152,23 @@ def test_a_plan_that_already_agrees_is_unchanged() -> None:
 def test_lookups_are_left_to_the_llm() -> None:
     llm_plan = plan(("rank", {"mode": "popular"}))
     assert amend_plan(llm_plan, Request(lookup=["1"], n=2), RESOLVER) == (llm_plan, [])
+
+
+def test_the_llm_adds_no_values_to_an_attribute_the_message_names_literally() -> None:
+    # "a good whodunit" read literally as Mystery: an LLM's extra Thriller + Crime would make
+    # an all-of filter nothing matches.
+    rules = Request(include={"genres": ["Comedy"]}, unexplained=["mood"])
+    llm = llm_reading(plan(("search_catalog", {"include": {"genres": ["Comedy", "Horror"]}})))
+    merged, sources, _ = merge(rules, llm, {"include genres=Comedy": "rules"}, PROFILE)
+    assert merged.include == {"genres": ["Comedy"]}
+    assert sources == {"include genres=Comedy": "rules+llm"}  # agreed; Horror not added
+
+
+def test_what_the_catalog_cannot_hold_stays_not_understood_whatever_the_llm_adds() -> None:
+    rules = Request(
+        unexplained=["directed", "steven", "spielberg"],
+        unsupported=["directed", "steven", "spielberg"],
+    )
+    llm = llm_reading(plan(("search_catalog", {"include": {"genres": ["Horror"]}})))
+    merged, _, _ = merge(rules, llm, {}, PROFILE)
+    assert merged.unexplained == ["directed", "steven", "spielberg"]

@@ -132,3 +132,23 @@ def test_a_longer_word_is_not_read_as_a_shorter_known_one(agent: Agent) -> None:
     # "historical" is not a typo of the Spanish synonym "historia"; "dramatics" not of "dramatic".
     assert agent.vocab.correction("historical") is None
     assert agent.vocab.correction("scarry") == "scary"
+
+
+@pytest.mark.parametrize(
+    ("text", "unsupported"),
+    [
+        ("movies directed by Steven Spielberg", ["directed", "steven", "spielberg"]),
+        ("films with Tom Hanks in them", ["tom", "hanks"]),
+        ("comedies shorter than 90 minutes", ["minutes"]),
+        ("movies rated PG-13", ["rated", "pg-13"]),
+        ("funny films for tonight", []),
+    ],
+)
+def test_names_and_attribute_words_the_catalog_lacks_are_unsupported(
+    agent: Agent, text: str, unsupported: list[str]
+) -> None:
+    assert read(agent, text).unsupported == unsupported
+
+
+def test_a_name_is_not_mistaken_for_a_typo_of_filler(agent: Agent) -> None:
+    assert "hanks" in read(agent, "films with Tom Hanks in them").unexplained

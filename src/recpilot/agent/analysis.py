@@ -78,6 +78,9 @@ class Request:
     lookup: list[str] = field(default_factory=list)  # item ids asked about
     question: str = ""
     unexplained: list[str] = field(default_factory=list)  # content words no rule read
+    # Of those, the ones that ask for what the catalog does not hold: attribute words it has
+    # no attribute for ("directed", "minutes") and names it has no value or title for.
+    unsupported: list[str] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)  # typo -> the word read
 
     @property
@@ -169,9 +172,10 @@ class Vocabulary:
 
     @cached_property
     def known_words(self) -> list[str]:
-        """Single words the reader knows, the targets of typo correction."""
+        """Single words that carry meaning, the targets of typo correction (not filler: a
+        name misread as "thanks" would pass for read)."""
         words = {k[0] for k in self.phrases if len(k) == 1}
-        words |= set(self.lexicon.decades) | self.lexicon.item_nouns | self.lexicon.filler
+        words |= set(self.lexicon.decades) | self.lexicon.item_nouns
         return sorted(w for w in words if len(w) >= 4)
 
     def correction(self, word: str) -> str | None:
@@ -270,7 +274,34 @@ def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
             req.about = topic
             text = _blank(text, m.start(), m.start(1) + len(m.group(1)))
     req.unexplained = [w for w in _content_words(text, vocab.lexicon) if w not in vocab.meta_words]
+    names = _names(message)
+    req.unsupported = [w for w in req.unexplained if w in vocab.lexicon.unsupported or w in names]
     return req
+
+
+def _names(message: str) -> set[str]:
+    """Lower-cased words of names in the message: runs of two or more capitalised words not
+    at a sentence start ("Steven Spielberg"), and all-capital codes ("PG-13")."""
+    out: set[str] = set()
+    run: list[str] = []
+    sentence_start = True
+    for m in re.finditer(r"[^\W_]+(?:['\-][^\W_]+)*|[.!?;:]", message):
+        word = m.group()
+        if word in ".!?;:":
+            sentence_start = True
+            out.update(run if len(run) >= 2 else [])
+            run = []
+            continue
+        if word[:1].isupper() and not sentence_start and word.lower() != "i":
+            run.append(word.lower())
+            if len(word) >= 2 and word.upper() == word and any(c.isalpha() for c in word):
+                out.add(word.lower())
+        else:
+            out.update(run if len(run) >= 2 else [])
+            run = []
+        sentence_start = False
+    out.update(run if len(run) >= 2 else [])
+    return out
 
 
 def _blank(text: str, start: int, end: int) -> str:

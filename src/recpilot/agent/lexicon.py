@@ -26,6 +26,7 @@ class Lexicon:
     decades: dict[str, int]
     item_nouns: frozenset[str]
     filler: frozenset[str]
+    unsupported: frozenset[str]  # words asking for what catalogs rarely hold (director, runtime)
 
     @classmethod
     def load(cls, extra: Path | None = None) -> Lexicon:
@@ -49,6 +50,7 @@ class Lexicon:
             decades={k.lower(): int(v) for k, v in data.get("decades", {}).items()},
             item_nouns=frozenset(w.lower() for w in data.get("item_nouns", [])),
             filler=frozenset(w.lower() for w in data.get("filler", [])),
+            unsupported=frozenset(w.lower() for w in data.get("unsupported", [])),
         )
 
 

@@ -102,9 +102,12 @@ def merge(
         for value in values:
             out.add(out.exclude, attribute, value)
     for attribute, values in llm.include.items():
+        literal = rules.include.get(attribute, [])
         for value in values:
             if value in rules.exclude.get(attribute, []):
                 continue  # the message negates it literally: the negation wins
+            if literal and value not in literal:
+                continue  # the message names this attribute's values literally: they decide
             out.add(out.include, attribute, value)
             mark(f"include {attribute}={value}")
     for attribute, values in llm.exclude.items():
@@ -129,8 +132,10 @@ def merge(
         mark("about")
     if llm.mode != "personal" and rules.mode == "personal":
         mark("mode", reads=False)
-    # What the rules could not read counts as understood when the LLM added a constraint.
-    out.unexplained = [] if added else list(rules.unexplained)
+    # What the rules could not read counts as understood when the LLM added a constraint —
+    # except what asks for something the catalog does not hold.
+    out.unexplained = list(rules.unsupported) if added else list(rules.unexplained)
+    out.unsupported = list(rules.unsupported)
     return out, sources, rejected
 
 
