@@ -97,3 +97,19 @@ def test_phrasings_that_only_look_negative_keep_the_value(
     req = analyze(message, agent.vocab)
     assert wanted in req.include.get("genres", [])
     assert wanted not in req.exclude.get("genres", [])
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I love horror", "I'm a big fan of horror movies", "I absolutely adore horror"],
+)
+def test_a_loved_value_is_wanted_now_and_kept_as_a_taste(agent: Agent, message: str) -> None:
+    req = analyze(message, agent.vocab)
+    assert req.include == {"genres": ["Horror"]} and req.preferred == {"genres": ["Horror"]}
+
+
+def test_ruling_a_loved_value_out_drops_the_love(agent: Agent) -> None:
+    session = new_session(agent, None)
+    agent.turn(session, "I love horror")
+    agent.turn(session, "actually I can't stand horror any more")
+    assert session.preferred == {"genres": []} and session.excluded == {"genres": ["Horror"]}

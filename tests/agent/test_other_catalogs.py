@@ -248,3 +248,24 @@ def test_demonstrations_fit_the_catalog(books: Catalog, book_suite: ModelSuite) 
     (value,) = written[negative]["exclude"]["category"]
     assert value.lower() in negative
     assert any("price" in (args.get("ranges") or {}) for args in written.values())
+
+
+def test_a_loved_value_is_asked_for_now_and_preferred_later(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    agent = Agent(books, book_suite)
+    session = Session()
+    first = agent.turn(session, "I love anything by Claire Dubois")
+    assert session.preferred == {"author": ["Claire Dubois"]}
+    assert all(
+        r["author"] == ["Claire Dubois"] for r in _rows(books, [i.item_id for i in first.items])
+    )
+    # Later, an open request: her books lead, but others may follow (a taste, not a filter).
+    later = agent.turn(session, "12 mystery or travel books")
+    authors = [r["author"] for r in _rows(books, [i.item_id for i in later.items])]
+    theirs = [a == ["Claire Dubois"] for a in authors]
+    assert theirs[0] and not all(theirs)
+    assert any("you love Claire Dubois" in i.reason for i in later.items)
+    plain = Agent(books, book_suite).turn(Session(), "12 mystery or travel books")
+    plain_authors = [r["author"] for r in _rows(books, [i.item_id for i in plain.items])]
+    assert plain_authors.count(["Claire Dubois"]) < authors.count(["Claire Dubois"])

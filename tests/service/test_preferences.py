@@ -95,3 +95,23 @@ def test_nothing_shown_breaks_a_standing_limit_whatever_the_brain_did(
     books._enforce(session, record)
     assert [i.item_id for i in record.items] == [cheap[0][0]]
     assert "Left out 2 items" in record.reply and session.shown == [cheap[0][0]]
+
+
+def test_an_author_the_user_loves_leads_later_recommendations_until_forgotten(
+    books: ConversationService,
+) -> None:
+    user = "reader-3"
+    control = [a for _, a in _rows(books, books.recommend(user, 10))]
+    # An author the control does not lead with (so leading later is the preference's doing).
+    author = next(a[0] for a in reversed(control) if a[0] not in control[0])
+    books.turn(user, f"I love anything by {author}")
+    assert books.profile(user).preferences == {"author": [author]}
+    [loved] = books.preferences(user)
+    assert (loved.kind, loved.attribute, loved.value) == ("prefer", "author", author)
+    # A new session and the proactive path both lead with the loved author.
+    for out in (books.turn(user, "recommend 10 books"), books.recommend(user, 10)):
+        rows = _rows(books, out)
+        assert author in rows[0][1], rows
+    assert any(p["kind"] == "prefer" for p in books.export_user(user)["preferences"])
+    books.forget(user, loved.id)
+    assert books.profile(user).preferences == {}

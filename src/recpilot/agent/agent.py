@@ -107,6 +107,7 @@ class Agent:
         for item_id in req.disliked:
             session.dislike(item_id)
         session.lift(req.include)
+        session.prefer(req.preferred)
         decided_by = {key: "rules" for key in constraint_keys(req)}
         req = with_standing(req, session, decided_by)
         rules_plan = plan_from_request(
@@ -254,6 +255,7 @@ class Agent:
             history_weights=dict(session.history_weights),
             liked=list(session.liked),
             disliked=list(session.disliked),
+            preferred={a: list(v) for a, v in session.preferred.items()},
         )
 
     def _name_notes(self, names: set[str]) -> list[str]:

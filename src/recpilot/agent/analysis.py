@@ -32,6 +32,7 @@ from recpilot.agent.lexicon import (
     KEEP_AWAY,
     LIKED,
     LOOKUP_START,
+    LOVES,
     NEGATION_AFTER,
     NEGATOR_WORDS,
     NEGATORS,
@@ -67,6 +68,7 @@ class Request:
     exclude: dict[str, list[str]] = field(default_factory=dict)  # attribute -> values ruled out
     ranges: dict[str, Bounds] = field(default_factory=dict)  # numeric attribute -> (min, max)
     limits: dict[str, Bounds] = field(default_factory=dict)  # standing: "nothing over $20"
+    preferred: dict[str, list[str]] = field(default_factory=dict)  # standing: "I love X"
     like: list[str] = field(default_factory=list)  # resolved seed item ids
     unwanted: list[str] = field(default_factory=list)  # item ids to avoid
     unresolved: list[str] = field(default_factory=list)  # names that matched no item
@@ -390,6 +392,7 @@ def _titles(text: str, vocab: Vocabulary, shown: list[str], req: Request) -> str
                     if target == "like" and length:
                         req.unresolved.append(span_text[:length].strip())
                         text = _blank(text, start, start + length)
+                        found = True  # read as a name, even if the catalog lacks it
                     break
                 found = True
                 _file(req, target, item_id)
@@ -400,7 +403,7 @@ def _titles(text: str, vocab: Vocabulary, shown: list[str], req: Request) -> str
                 if not more:
                     break
                 start = end + more.end()
-            if found or target == "like":
+            if found:
                 text = _blank(text, m.start(), m.end())
     for quoted in re.findall(r"[\"“]([^\"”]{2,80})[\"”]", text):
         res = vocab.resolver.resolve(quoted)
@@ -676,6 +679,10 @@ def _values(text: str, vocab: Vocabulary, req: Request) -> str:
             attribute, value = targets[0]
             req.add(req.include, attribute, value)
             positives.append(start)
+            clause = re.split(r"[.;!?,]| but ", text[:start])[-1]
+            if loves := LOVES.search(clause):
+                req.add(req.preferred, attribute, value)
+                text = _blank(text, start - len(clause) + loves.start(), start)
         text = _blank(text, start, end)
     for attribute, values in list(req.include.items()):
         kept = [v for v in values if v not in req.exclude.get(attribute, [])]

@@ -117,6 +117,14 @@ AT_LEAST = (
     r"not less than|longer than|>=?|≥|más de|mas de|plus de|über|mindestens)"
 )
 
+# A lasting taste stated before a value: "I love anything by Kubrick", "I'm a big fan of
+# westerns". The value is asked for now and preferred later (a soft boost, kept by memory).
+LOVES = re.compile(
+    r"\bi(?:'m| am)? (?:really |just |absolutely |totally )?(?:love|adore|am a (?:big |huge )?fan of|"
+    r"a (?:big |huge )?fan of|always enjoy|can't get enough of|never tire of)\b"
+    r"((?:\s+[^\W\d_][\w'-]*){0,3})\s*$"
+)
+
 # Comparisons that exclude the number itself ("under 12 dollars": 12.00 is not under 12).
 STRICT = re.compile(
     r"\b(?:under|below|less than|cheaper than|lower than|fewer than|shorter than|over|above|"

@@ -28,6 +28,8 @@ class Session:
     excluded: dict[str, list[str]] = field(default_factory=dict)
     # Standing numeric limits ("nothing over $20"): attribute -> (min, max), None = open.
     limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    # Values the user loves ("I love anything by Kubrick"): a soft boost in ranking.
+    preferred: dict[str, list[str]] = field(default_factory=dict)
     # Filled by recpilot.memory before a turn (both go into the planner's context):
     summary: str = ""  # earlier turns of this session, summarised when the dialogue is cut
     memory_context: str = ""  # the user's profile summary and retrieved relevant memories
@@ -50,8 +52,17 @@ class Session:
             self.liked.remove(item_id)
 
     def exclude(self, exclusions: dict[str, list[str]]) -> None:
+        """Rule values out for the session (a value ruled out is no longer loved)."""
         for attribute, values in exclusions.items():
             have = self.excluded.setdefault(attribute, [])
+            have.extend(v for v in values if v not in have)
+            loved = [v for v in self.preferred.get(attribute, []) if v not in values]
+            if attribute in self.preferred:
+                self.preferred[attribute] = loved
+
+    def prefer(self, preferences: dict[str, list[str]]) -> None:
+        for attribute, values in preferences.items():
+            have = self.preferred.setdefault(attribute, [])
             have.extend(v for v in values if v not in have)
 
     def lift(self, inclusions: dict[str, list[str]]) -> None:

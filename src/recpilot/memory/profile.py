@@ -59,17 +59,18 @@ class ItemFacts(BaseModel):
         return "; ".join(parts)
 
 
-ExpectationKind = Literal["exclude", "limit", "note"]
+ExpectationKind = Literal["exclude", "limit", "prefer", "note"]
 
 
 class Expectation(BaseModel):
     """A stated preference over the catalog's own attributes: ``exclude`` (a value of
     ``attribute`` the user never wants) and ``limit`` (bounds on a numeric attribute) are
-    hard conditions; ``note`` is free text for the planner."""
+    hard conditions; ``prefer`` (a value the user loves) lifts items in ranking; ``note`` is
+    free text for the planner."""
 
     kind: ExpectationKind
     value: str  # exclude: the value; limit: the bounds in words ("≤ 20"); note: the text
-    attribute: str | None = None  # exclude and limit: which attribute
+    attribute: str | None = None  # exclude, limit and prefer: which attribute
     minimum: float | None = None  # limit: inclusive bounds, None = open
     maximum: float | None = None
     stated: str = ""  # the message it came from
@@ -163,6 +164,15 @@ class UserProfile(BaseModel):
         return out
 
     @property
+    def preferences(self) -> dict[str, list[str]]:
+        """Values the user said they love, attribute -> values."""
+        out: dict[str, list[str]] = {}
+        for e in self.expectations:
+            if e.kind == "prefer" and e.attribute:
+                out.setdefault(e.attribute, []).append(e.value)
+        return out
+
+    @property
     def limits(self) -> dict[str, Bounds]:
         """Standing numeric limits, attribute -> (min, max)."""
         return {
@@ -205,6 +215,8 @@ class UserProfile(BaseModel):
         if never := [v for values in self.exclusions.values() for v in values]:
             parts.append("never wants " + ", ".join(never))
         parts += [f"always {a} {bounds_text(b)}" for a, b in self.limits.items()]
+        if loves := [v for values in self.preferences.values() for v in values]:
+            parts.append("loves " + ", ".join(loves))
         notes = [e.value for e in self.expectations if e.kind == "note"]
         if notes:
             parts.append("said: " + "; ".join(notes[-3:]))
@@ -319,6 +331,7 @@ def apply_turn(
     included: Mapping[str, Sequence[str]] | None = None,
     limits: Mapping[str, Bounds] | None = None,
     cleared_limits: Sequence[str] = (),
+    preferred: Mapping[str, Sequence[str]] | None = None,
     notes: Sequence[str] = (),
 ) -> UserProfile:
     """Fold what one turn revealed: items liked/disliked in the message, values ruled out
@@ -336,6 +349,7 @@ def apply_turn(
         for e in profile.expectations
         if not (e.kind == "exclude" and (e.attribute, e.value) in lifted)
         and not (e.kind == "limit" and e.attribute in replaced)
+        and not (e.kind == "prefer" and e.value in (excluded or {}).get(e.attribute or "", ()))
     ]
     have = {(a, v) for a, values in profile.exclusions.items() for v in values}
     for attribute, values in (excluded or {}).items():
@@ -346,6 +360,15 @@ def apply_turn(
                 Expectation(kind="exclude", attribute=attribute, value=value, stated=message[:200])
             )
             decay_step(profile.attribute_weights, {f"{attribute}={value}": -1.0}, LEARNING_RATE)
+    loved = {(a, v) for a, values in profile.preferences.items() for v in values}
+    for attribute, values in (preferred or {}).items():
+        for value in values:
+            if (attribute, value) not in loved:
+                profile.expectations.append(
+                    Expectation(
+                        kind="prefer", attribute=attribute, value=value, stated=message[:200]
+                    )
+                )
     for attribute, bounds in (limits or {}).items():
         if bounds == (None, None):
             continue

@@ -41,6 +41,7 @@ class SessionState(BaseModel):
     disliked: list[str] = Field(default_factory=list)
     excluded: dict[str, list[str]] = Field(default_factory=dict)  # attribute -> values
     limits: dict[str, Bounds] = Field(default_factory=dict)  # attribute -> (min, max)
+    preferred: dict[str, list[str]] = Field(default_factory=dict)  # attribute -> loved values
     summary: str = ""
     turns: list[StoredTurn] = Field(default_factory=list)
 

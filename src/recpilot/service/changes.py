@@ -25,6 +25,7 @@ class Change:
     lifted: dict[str, list[str]] = field(default_factory=dict)  # asked for again
     limits: dict[str, Bounds] = field(default_factory=dict)  # set or changed
     cleared_limits: list[str] = field(default_factory=list)
+    preferred: dict[str, list[str]] = field(default_factory=dict)  # newly loved
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Snapshot:
     disliked: frozenset[str]
     excluded: dict[str, list[str]]
     limits: dict[str, Bounds]
+    preferred: dict[str, list[str]]
 
     @classmethod
     def of(cls, session: Session) -> Snapshot:
@@ -41,6 +43,7 @@ class Snapshot:
             frozenset(session.disliked),
             {a: list(v) for a, v in session.excluded.items()},
             dict(session.limits),
+            {a: list(v) for a, v in session.preferred.items()},
         )
 
     def diff(self, session: Session, included: dict[str, list[str]]) -> Change:
@@ -66,6 +69,11 @@ class Snapshot:
             lifted={a: v for a, v in lifted.items() if v},
             limits={a: b for a, b in session.limits.items() if self.limits.get(a) != b},
             cleared_limits=[a for a in self.limits if a not in session.limits],
+            preferred={
+                a: new
+                for a, values in session.preferred.items()
+                if (new := [v for v in values if v not in self.preferred.get(a, [])])
+            },
         )
 
 
@@ -102,5 +110,6 @@ def fold_turn(
         included=change.lifted,
         limits=change.limits,
         cleared_limits=change.cleared_limits,
+        preferred=change.preferred,
         notes=notes,
     )

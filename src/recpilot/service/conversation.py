@@ -175,6 +175,7 @@ class ConversationService:
         if profile is not None:
             state.excluded = profile.exclusions
             state.limits = profile.limits
+            state.preferred = profile.preferences
         bound_dialogue(state, max_turns=self.settings.max_turns)
         session = from_state(state)
         if profile is not None:
@@ -310,6 +311,7 @@ class ConversationService:
             history_weights=dict(session.history_weights) if personal else {},
             liked=list(session.liked) if personal else [],
             disliked=list(session.disliked),
+            preferred={a: list(v) for a, v in session.preferred.items()} if personal else {},
         )
 
     def check_conditions(self, conditions: SearchCatalogArgs) -> None:

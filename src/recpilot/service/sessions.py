@@ -35,6 +35,7 @@ def to_state(session: Session) -> SessionState:
         disliked=list(session.disliked),
         excluded={a: list(v) for a, v in session.excluded.items()},
         limits=dict(session.limits),
+        preferred={a: list(v) for a, v in session.preferred.items()},
         summary=session.summary,
         turns=[stored_turn(t) for t in session.turns],
     )
@@ -51,6 +52,7 @@ def from_state(state: SessionState) -> Session:
         disliked=list(state.disliked),
         excluded={a: list(v) for a, v in state.excluded.items()},
         limits=dict(state.limits),
+        preferred={a: list(v) for a, v in state.preferred.items()},
         summary=state.summary,
     )
 

@@ -47,6 +47,7 @@ class ToolContext:
     history_weights: dict[str, float] = field(default_factory=dict)  # empty: uniform
     liked: list[str] = field(default_factory=list)  # liked in this session / profile
     disliked: list[str] = field(default_factory=list)
+    preferred: dict[str, list[str]] = field(default_factory=dict)  # loved values: a soft boost
     seeds: list[str] = field(default_factory=list)  # items named as "like X": never recommended
     unresolved: list[Resolution] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)  # item id -> looked-up facts

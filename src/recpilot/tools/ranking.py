@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from recpilot.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+from recpilot.tools.search import items_with
 
 
 class RankArgs(ToolArgs):
@@ -45,6 +46,7 @@ class Rank(Tool[RankArgs]):
         failed += failed_unwanted
         ctx.disliked.extend(i for i in unwanted if i not in ctx.disliked)
         scores, label = _scores(args.mode, prefer, ctx)
+        scores, label = _boost_preferred(scores, label, ctx)
         if not ctx.bus.active:
             # Nothing retrieved yet: the whole catalog is in play; keep its best RANK_POOL.
             fill_top(ctx, scores, label, exclude=[*unwanted, *_seen(ctx)])
@@ -83,6 +85,24 @@ def _scores(mode: str, prefer: list[str], ctx: ToolContext) -> tuple[np.ndarray,
         fresh = [i for i in ctx.liked if i not in in_history] + prefer
         weights = {**ctx.history_weights, **dict.fromkeys(fresh, top)}
     return models.personal_scores(history, weights), label
+
+
+PREFER_BOOST = 1.0  # a loved value lifts an item by the whole score range: loved ones lead
+
+
+def _boost_preferred(scores: np.ndarray, label: str, ctx: ToolContext) -> tuple[np.ndarray, str]:
+    """Items holding a value the user loves ("I love anything by Kubrick") move up by
+    ``PREFER_BOOST`` of the score range, so they lead the candidates that passed the
+    request's filters: a lasting taste, not a filter (the others still follow)."""
+    ids = items_with(ctx, ctx.preferred)
+    if not ids:
+        return scores, label
+    finite = scores[np.isfinite(scores)]
+    spread = float(finite.max() - finite.min()) if finite.size else 0.0
+    boosted = np.asarray(scores, dtype=np.float64).copy()
+    boosted[ctx.models.indices(ids)] += PREFER_BOOST * (spread or 1.0)
+    loved = ", ".join(v for values in ctx.preferred.values() for v in values)
+    return boosted, ", ".join(p for p in (label, f"you love {loved}") if p)
 
 
 class Finalize(Tool[FinalizeArgs]):

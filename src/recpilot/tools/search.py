@@ -98,6 +98,27 @@ def compile_conditions(args: SearchCatalogArgs, ctx: ToolContext) -> tuple[list[
     return where, params
 
 
+def items_with(ctx: ToolContext, values: dict[str, list[str]]) -> list[str]:
+    """Items holding any of ``values`` (categorical attribute -> values); values the catalog
+    does not have are ignored."""
+    known: dict[str, list[str]] = {}
+    for attribute, wanted in values.items():
+        spec = ctx.catalog.attribute(attribute)
+        if spec is None or spec.kind != AttributeKind.categorical:
+            continue
+        present = set(ctx.catalog.categorical_values(attribute))
+        if kept := [v for v in wanted if v in present]:
+            known[attribute] = kept
+    if not known:
+        return []
+    args = SearchCatalogArgs(include=known, match="any")
+    where, params = compile_conditions(args, ctx)
+    clause = " OR ".join(where)
+    return [
+        row[0] for row in ctx.catalog.query(f"SELECT item_id FROM items WHERE {clause}", params)
+    ]
+
+
 def describe_conditions(args: SearchCatalogArgs) -> str:
     """The conditions in words, attribute by attribute: "genres Horror; year 1990–1999"."""
     joiner = " and " if args.match == "all" else " or "
