@@ -162,7 +162,8 @@ class Agent:
         record.plan_source = outcome.source
         record.plan_amendments = outcome.amendments
         reading = outcome.reading
-        record.decided_by = outcome.decided_by
+        # A question about named items has no constraints to decide.
+        record.decided_by = {} if reading.lookup else outcome.decided_by
         # What the user rules out (in the rules' or the LLM's reading) holds for the session.
         session.exclude(reading.exclude)
         session.limits.update(reading.limits)

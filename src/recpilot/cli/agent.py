@@ -29,9 +29,12 @@ LLM_HELP = (
     "Brain: rules (no LLM), local (embedded 1.5B), local:qwen2.5-coder-0.5b, "
     "local:/path/model.gguf, openai:MODEL (RECPILOT_LLM_BASE_URL / RECPILOT_LLM_API_KEY)."
 )
+# The first two are read by rules alone (no LLM call); the third needs the LLM to read an
+# audience; the fourth is a question answered from the catalog row.
 DEMO_REQUESTS = (
     "something like Fargo but funnier, nothing before 1990",
-    "3 scary movies from the 80s",
+    "I can't stand horror. 3 films from the 80s",
+    "a cosy film for a family evening with my little nephews",
     "what year is Casablanca from?",
 )
 
@@ -194,6 +197,11 @@ def show_turn(console: Console, record: TurnRecord, *, trace: bool) -> None:
         console.print(steps)
         if record.plan_amendments:
             console.print(f"[dim]validator wrote in: {'; '.join(record.plan_amendments)}[/]")
+        if record.decided_by:
+            who = ", ".join(f"{k} ← {v}" for k, v in record.decided_by.items())
+            console.print(f"[dim]decided by: {who}[/]")
+        if record.not_understood:
+            console.print(f"[dim]not understood: {', '.join(record.not_understood)}[/]")
         calls = ", ".join(
             f"{c.purpose} {c.prompt_tokens}+{c.completion_tokens} tok {c.ms:.0f} ms"
             for c in record.llm
