@@ -19,6 +19,7 @@ from recpilot.agent.agent import Agent
 from recpilot.server.testing import ALICE_KEY, bearer_header, serve_in_thread
 
 TOOLS = {
+    "describe_catalog",
     "search_catalog",
     "similar_items",
     "recommend_for_user",
@@ -41,12 +42,16 @@ async def _exercise(client: Client, agent: Agent, user: str) -> None:
     for tool in listed.tools:
         assert tool.description and tool.input_schema["type"] == "object"
     search = next(t for t in listed.tools if t.name == "search_catalog")
-    assert {"genres", "year_min", "year_max", "limit"} <= set(search.input_schema["properties"])
+    assert {"include", "exclude", "ranges", "limit"} <= set(search.input_schema["properties"])
+    described = _data(await client.call_tool("describe_catalog", {}))
+    genres = next(a for a in described["attributes"] if a["name"] == "genres")
+    assert genres["role"] == "category" and "Horror" in genres["values"]
 
     titles = agent.catalog.titles()
     found = _data(
         await client.call_tool(
-            "search_catalog", {"genres": ["Horror"], "year_min": 1990, "limit": 5}
+            "search_catalog",
+            {"include": {"genres": ["Horror"]}, "ranges": {"year": {"min": 1990}}, "limit": 5},
         )
     )
     assert found["items"] and found["total"] >= len(found["items"])
@@ -54,7 +59,7 @@ async def _exercise(client: Client, agent: Agent, user: str) -> None:
         "Horror" in i["attributes"]["genres"] and i["attributes"]["year"] >= 1990
         for i in found["items"]
     )
-    wrong = await client.call_tool("search_catalog", {"genres": ["Horor"]})
+    wrong = await client.call_tool("search_catalog", {"include": {"genres": ["Horor"]}})
     assert wrong.is_error and "Horror" in str(wrong.content)
 
     seed = found["items"][0]
@@ -65,9 +70,11 @@ async def _exercise(client: Client, agent: Agent, user: str) -> None:
     assert all(titles[c["item_id"]] == c["title"] for c in similar["items"])
 
     ranked = _data(
-        await client.call_tool("recommend_for_user", {"user_id": user, "n": 5, "genres": ["Drama"]})
+        await client.call_tool(
+            "recommend_for_user", {"user_id": user, "n": 5, "include": {"genres": ["Drama"]}}
+        )
     )
-    assert len(ranked["items"]) == 5 and all("Drama" in c["genres"] for c in ranked["items"])
+    assert len(ranked["items"]) == 5 and all("Drama" in c["labels"] for c in ranked["items"])
 
     details = _data(await client.call_tool("item_details", {"item_ids": ["i3", "nope"]}))
     assert details["items"][0]["title"] == titles["i3"] and details["unknown"] == ["nope"]

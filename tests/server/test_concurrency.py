@@ -53,7 +53,7 @@ def test_fifty_concurrent_sessions_do_not_bleed(make_app: Callable[..., FastAPI]
         assert view["user_id"] == f"u{k + 10}"
         assert [t["message"] for t in view["turns"]] == [f"{genre} please", f"no horror thanks {k}"]  # type: ignore[index]
         items = first["items"]
-        assert items and all(genre in c["genres"] for c in items), (k, items)  # type: ignore[union-attr]
+        assert items and all(genre in c["labels"] for c in items), (k, items)  # type: ignore[union-attr]
 
 
 def _slow_llm(delay_s: float, log: list[tuple[str, float, float]]) -> FunctionLLM:
@@ -161,6 +161,6 @@ def test_failing_llm_gives_a_degraded_turn(
         )
         body = r.json()
         assert r.status_code == 200 and body["degraded"] is True
-        assert body["items"] and all("Horror" in c["genres"] for c in body["items"])
+        assert body["items"] and all("Horror" in c["labels"] for c in body["items"])
         assert any("endpoint down" in reason for reason in body["degraded_reasons"])
         assert "recpilot_degraded_turns_total 1" in client.get("/metrics").text

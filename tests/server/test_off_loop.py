@@ -82,7 +82,9 @@ def test_no_catalog_or_store_call_runs_on_the_event_loop(
             ):
                 await session.call_tool("recommend_for_user", {"user_id": "u1", "n": 3})
                 await session.call_tool("similar_items", {"items": ["i3"], "n": 3})
-                await session.call_tool("search_catalog", {"genres": ["Drama"], "limit": 3})
+                await session.call_tool(
+                    "search_catalog", {"include": {"genres": ["Drama"]}, "limit": 3}
+                )
                 await session.call_tool("item_details", {"item_ids": ["i3"]})
                 await session.call_tool("list_preferences", {"user_id": "u1"})
 

@@ -33,7 +33,7 @@ def test_models_and_plain_completion(base_url: str, agent: Agent) -> None:
     assert out.choices[0].finish_reason == "stop" and ext["items"]
     titles = agent.catalog.titles()
     for card in ext["items"]:
-        assert titles[card["item_id"]] == card["title"] and "Horror" in card["genres"]
+        assert titles[card["item_id"]] == card["title"] and "Horror" in card["labels"]
         assert card["title"] in (message.content or "")  # the items are in the content too
 
 

@@ -30,8 +30,8 @@ def test_session_turn_returns_grounded_items_and_continues(
         for card in body["items"]:
             item = by_id[card["item_id"]]  # every recommended id is a catalog id
             assert card["title"] == item.title
-            assert card["genres"] == item.attributes["genres"] and "Comedy" in card["genres"]
-            assert card["year"] == item.attributes["year"]
+            assert card["labels"] == item.attributes["genres"] and "Comedy" in card["labels"]
+            assert card["time"] == item.attributes["year"]
             assert card["reason"]
         sid = body["session_id"]
         r2 = client.post(
@@ -131,7 +131,7 @@ def test_recommend_with_filters_and_search(make_app: Callable[..., FastAPI], age
         assert r.status_code == 200, r.text
         items = r.json()["items"]
         assert 0 < len(items) <= 7
-        assert all("Horror" in c["genres"] and 1990 <= c["year"] <= 2010 for c in items)
+        assert all("Horror" in c["labels"] and 1990 <= c["time"] <= 2010 for c in items)
         # u1's catalog history is never recommended back
         history = set(agent.catalog.query("SELECT item_id FROM interactions WHERE user_id = 'u1'"))
         assert not {(c["item_id"],) for c in items} & history

@@ -61,8 +61,8 @@ def test_chat_cards_like_and_restore(
             assert (
                 item_id in titles and cards.nth(k).locator(".title").inner_text() == titles[item_id]
             )
-            assert "Horror" in cards.nth(k).locator(".genres").inner_text()
-            year = int(cards.nth(k).locator(".year").inner_text())
+            assert "Horror" in cards.nth(k).locator(".labels").inner_text()
+            year = int(cards.nth(k).locator(".time").inner_text())
             assert 1990 <= year <= 1999
         bubble = page.locator(".msg.bot .bubble").first
         assert titles[ids[0]] in bubble.inner_text()  # the streamed reply names the items

@@ -1,7 +1,7 @@
 """The MCP tools: search the catalog, similar items, personalised ranking for a user, item
 details, record feedback, and a user's stated preferences (list, remove one). Each returns
 structured, catalog-grounded data (real item ids and titles); a mistake the calling agent
-can fix (unknown genre, unknown title) comes back as a tool error whose message names the
+can fix (unknown value, unknown title) comes back as a tool error whose message names the
 valid choices.
 
 A thin adapter over the conversation service, like REST: ``recommend_for_user`` is the same
@@ -25,6 +25,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from recpilot.catalog.profile import CatalogProfile
 from recpilot.errors import RecpilotError
 from recpilot.service.access import Forbidden, Principal, Unauthenticated, act_for
 from recpilot.service.conversation import ConversationService
@@ -32,13 +33,31 @@ from recpilot.service.privacy import preference_view
 from recpilot.tools.search import Range, SearchCatalogArgs
 
 log = logging.getLogger(__name__)
+MAX_LISTED_VALUES = 200
+
+
+def catalog_attributes(profile: CatalogProfile) -> list[dict[str, Any]]:
+    """The profile as plain data for another agent."""
+    out = []
+    for a in profile.attributes:
+        entry: dict[str, Any] = {"name": a.name, "kind": a.kind.value, "role": a.role}
+        if a.values:
+            entry["values"] = list(a.values[:MAX_LISTED_VALUES])
+            entry["n_values"] = len(a.values)
+        if a.low is not None:
+            entry["min"], entry["max"] = a.low, a.high
+        out.append(entry)
+    return out
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 ServiceGetter = Callable[[], ConversationService]
 PrincipalGetter = Callable[[Context], Principal]
 INSTRUCTIONS = (
     "recpilot is a recommendation engine over a real item catalog. Every item id and title it "
-    "returns exists in the catalog. Use search_catalog for hard filters, similar_items for "
+    "returns exists in the catalog. Call describe_catalog first to learn the catalog's attributes "
+    "and values. Use search_catalog for hard filters, similar_items for "
     "'more like X', recommend_for_user for a personalised ranking, item_details for facts, "
     "record_feedback when the user reacts to an item, and list_preferences / "
     "remove_preference for what the user told recpilot to always or never do."
@@ -46,32 +65,34 @@ INSTRUCTIONS = (
 MAX_RESULTS = 20
 
 
+Values = Annotated[
+    dict[str, list[str]],
+    Field(
+        description='categorical attribute -> values (see describe_catalog), e.g. {"category": ["Poetry"]}'
+    ),
+]
+Bounds = Annotated[
+    dict[str, Range],
+    Field(description='numeric attribute -> inclusive bounds, e.g. {"price": {"max": 20}}'),
+]
+
+
 def _conditions(
-    service: ConversationService,
-    genres: list[str],
-    exclude_genres: list[str],
-    year_min: int | None,
-    year_max: int | None,
+    include: dict[str, list[str]],
+    exclude: dict[str, list[str]],
+    ranges: dict[str, Range],
     title: str | None,
     match: Literal["all", "any"] = "all",
 ) -> SearchCatalogArgs:
-    genre, year = service.facets.primary, service.facets.time
-    if (genres or exclude_genres) and genre is None:
-        raise ValueError("this catalog has no genre-like attribute")
-    ranges: dict[str, Range] = {}
-    if (year_min is not None or year_max is not None) and year:
-        ranges[year] = Range(min=year_min, max=year_max)
+    """Typed conditions over the catalog's own attributes (checked when they run: an unknown
+    attribute or value is an error that names the valid ones)."""
     return SearchCatalogArgs(
-        include={genre: genres} if genres and genre else {},
-        exclude={genre: exclude_genres} if exclude_genres and genre else {},
-        ranges=ranges,
-        title=title or None,
-        match=match,
+        include=include, exclude=exclude, ranges=ranges, title=title or None, match=match
     )
 
 
 def fixable(fn: F) -> F:
-    """Errors the calling agent can fix (bad genre, unknown item, wrong user) become tool
+    """Errors the calling agent can fix (bad value, unknown item, wrong user) become tool
     errors whose message it reads; the SDK would otherwise hide them."""
 
     @functools.wraps(fn)
@@ -93,34 +114,34 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
 
     @server.tool()
     @fixable
+    async def describe_catalog(ctx: Context) -> dict[str, Any]:
+        """The catalog's attributes: for each, its kind (categorical or number), its role if any (time, category, price, creator, rating), its values (categorical, up to 200) or its range (number). Use these names and values in search_catalog and recommend_for_user."""
+        await caller(ctx)
+        svc = service()
+        return {"name": svc.catalog.name, "attributes": catalog_attributes(svc.agent.profile)}
+
+    @server.tool()
+    @fixable
     async def search_catalog(
         ctx: Context,
-        genres: Annotated[
-            list[str],
-            Field(
-                description="genres every result must have (catalog names, e.g. 'Comedy')",
-                max_length=5,
-            ),
-        ] = [],  # noqa: B006
-        exclude_genres: Annotated[
-            list[str], Field(description="genres no result may have", max_length=10)
-        ] = [],  # noqa: B006
-        year_min: Annotated[int | None, Field(description="earliest year, inclusive")] = None,
-        year_max: Annotated[int | None, Field(description="latest year, inclusive")] = None,
+        include: Values = {},  # noqa: B006
+        exclude: Values = {},  # noqa: B006
+        ranges: Bounds = {},  # noqa: B006
         title: Annotated[
             str | None, Field(description="text the title must contain", max_length=200)
         ] = None,
         match: Annotated[
-            Literal["all", "any"], Field(description="results need all genres, or any one")
+            Literal["all", "any"],
+            Field(description="results need all the included values, or any one"),
         ] = "all",
         limit: Annotated[
             int, Field(ge=1, le=MAX_RESULTS, description="how many items to return")
         ] = 10,
     ) -> dict[str, Any]:
-        """Filter the catalog by hard conditions (genres, years, title text). Returns matching items (id, title, attributes) in catalog order and the total count."""
+        """Filter the catalog by hard conditions on its own attributes (values to include or exclude, numeric ranges, title text; describe_catalog lists them). Returns matching items (id, title, attributes) in catalog order and the total count."""
         await caller(ctx)
         svc = service()
-        args = _conditions(svc, genres, exclude_genres, year_min, year_max, title, match)
+        args = _conditions(include, exclude, ranges, title, match)
         found, total = await anyio.to_thread.run_sync(lambda: svc.search(args, limit))
         return {"total": total, "items": [i.model_dump() for i in found]}
 
@@ -149,21 +170,16 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         ctx: Context,
         user_id: Annotated[str, Field(description="the user to rank for (your key must own it)")],
         n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many items")] = 10,
-        genres: Annotated[
-            list[str], Field(description="optional: only these genres", max_length=5)
-        ] = [],  # noqa: B006
-        exclude_genres: Annotated[
-            list[str], Field(description="optional: never these genres", max_length=10)
-        ] = [],  # noqa: B006
-        year_min: Annotated[int | None, Field(description="optional: earliest year")] = None,
-        year_max: Annotated[int | None, Field(description="optional: latest year")] = None,
+        include: Values = {},  # noqa: B006
+        exclude: Values = {},  # noqa: B006
+        ranges: Bounds = {},  # noqa: B006
     ) -> dict[str, Any]:
         """Personalised ranking for a user from their history, feedback and stated preferences (popular items for a new user), optionally within hard filters. Items the user has already seen or rejected, and anything they ruled out, are left out."""
         user = act_for(await caller(ctx), user_id)
         svc = service()
-        filters = None
-        if genres or exclude_genres or year_min is not None or year_max is not None:
-            filters = _conditions(svc, genres, exclude_genres, year_min, year_max, None)
+        filters = (
+            _conditions(include, exclude, ranges, None) if include or exclude or ranges else None
+        )
 
         def answer() -> dict[str, Any]:
             out = svc.recommend(user, n, filters)

@@ -25,8 +25,10 @@ class Card(BaseModel):
     title: str
     score: float | None
     reason: str
-    year: float | int | None = None
-    genres: list[str] = Field(default_factory=list)
+    # The catalog's time-like attribute (a year, a publication date) and the values of its main
+    # category (genres, category): what a card shows under the title. All attributes follow.
+    time: float | int | None = None
+    labels: list[str] = Field(default_factory=list)
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -428,20 +428,20 @@ class ConversationService:
         return self.catalog.get_items(ids)
 
     def cards(self, items: list[RecommendedItem]) -> list[dict[str, Any]]:
-        """Recommended items with their display attributes: ``year`` and ``genres`` (the
-        catalog's time-like and primary attributes) and all attributes."""
+        """Recommended items with their display attributes: ``time`` and ``labels`` (the
+        catalog's time-like attribute and its main category's values) and all attributes."""
         found = {i.item_id: i for i in self.catalog.get_items([x.item_id for x in items])}
         out = []
         for item in items:
             catalog_item = found.get(item.item_id)
             attrs = catalog_item.attributes if catalog_item else {}
-            year = attrs.get(self.facets.time) if self.facets.time else None
-            genres = attrs.get(self.facets.primary) if self.facets.primary else None
+            time = attrs.get(self.facets.time) if self.facets.time else None
+            labels = attrs.get(self.facets.primary) if self.facets.primary else None
             out.append(
                 {
                     **item.model_dump(),
-                    "year": year if isinstance(year, int | float) else None,
-                    "genres": genres if isinstance(genres, list) else [],
+                    "time": time if isinstance(time, int | float) else None,
+                    "labels": labels if isinstance(labels, list) else [],
                     "attributes": attrs,
                 }
             )

@@ -50,9 +50,9 @@ function renderCards(wrap, items, sessionId) {
     const card = $("#card-template").content.firstElementChild.cloneNode(true);
     card.dataset.itemId = item.item_id;
     card.querySelector(".title").textContent = item.title;
-    card.querySelector(".year").textContent = item.year ? String(Math.round(item.year)) : "";
-    const genres = card.querySelector(".genres");
-    for (const g of item.genres || []) genres.appendChild(el("span", "chip", g));
+    card.querySelector(".time").textContent = item.time ? String(Math.round(item.time)) : "";
+    const labels = card.querySelector(".labels");
+    for (const g of item.labels || []) labels.appendChild(el("span", "chip", g));
     card.querySelector(".reason").textContent = item.reason;
     for (const btn of card.querySelectorAll("button.fb")) {
       if (feedbackState.get(item.item_id) === btn.dataset.kind) btn.classList.add("active");
