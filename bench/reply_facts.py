@@ -1,20 +1,25 @@
-"""How often the embedded LLM's reply introduction states something the catalog does not
-bear out, before and after the fact check (``recpilot.agent.factcheck``).
+"""How often the embedded LLM's reply states something the catalog does not bear out, before
+and after the fact check (``recpilot.agent.factcheck``); results in docs/reply-facts.md.
 
-``run`` sends varied MovieLens requests through the real turn path of the embedded 0.5B
-(``build_agent(AgentOptions(llm=...))``, ``agent.turn(Session(), text)``) and stores each
-turn's ``record.intro`` (the LLM's introduction as the agent accepted it today) in a JSONL
-file. Batches keep one run under ~40 LLM calls on a shared 2-core machine::
+``run`` sends varied requests through the real turn path
+(``build_agent(AgentOptions(llm=...))``, ``agent.turn(Session(), text)``) and stores, per
+turn, the reply LLM's raw text and the listed items in a JSONL file (git-ignored). Batches
+keep one run under ~40 LLM calls on a shared 2-core machine::
 
-    .venv/bin/python bench/reply_facts.py run --start 0 --stop 13
+    .venv/bin/python bench/reply_facts.py run --start 0 --stop 13      # 0.5B by default
     .venv/bin/python bench/reply_facts.py run --start 13 --stop 25
-    .venv/bin/python bench/reply_facts.py run --books        # planted-books, if present
-    .venv/bin/python bench/reply_facts.py report [--show]
+    .venv/bin/python bench/reply_facts.py run --start 25 --stop 37
+    .venv/bin/python bench/reply_facts.py run --books                  # planted-books
+    .venv/bin/python bench/reply_facts.py run --llm local:qwen2.5-coder-1.5b --start 25 --stop 37
+    .venv/bin/python bench/reply_facts.py report [--show] [--labelled]
 
-``report`` needs no LLM: it runs the checker over the stored intros and compares it with the
-hand labels in :data:`LABELLED`, which also records the labelled turns, so
-``report --labelled`` reproduces the published numbers without an LLM. A label applies to a
-stored turn only while its raw reply is the labelled text; other text is reported unlabelled.
+``report`` needs no LLM. It checks two layers of each reply, the introduction as the agent
+tidies it (:func:`~recpilot.agent.respond.tidy_intro`, recomputed from the raw text so runs
+made before and after the agent integrated the check measure the same thing) and the whole
+reply, and compares the checker with the hand labels in :data:`LABELLED`. LABELLED also
+records the labelled turns, so ``report --labelled`` reproduces the published numbers
+without an LLM. A label applies to a stored turn only while its raw reply is the labelled
+text; other text is reported unlabelled.
 """
 
 from __future__ import annotations
@@ -603,6 +608,204 @@ LABELLED: list[Labelled] = [
         ),
         why="A Life in Patagonia is a Biography, not Fantasy; The Elephant... is not a Biography",
     ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="a heist movie",
+        item_ids=("100", "127", "56", "302", "12"),
+        reply_source="template",
+        intro="",
+        raw="1. Fargo is a thrilling crime drama that follows a criminal mastermind who plots a heist. It's a classic that matches the crime genre and has a large number of interactions.\n2. The Godfather is a powerful crime drama that follows the life of a mafia family. It's a classic",
+        wrong=("follows a criminal mastermind", "follows the life of a mafia family"),
+        why="plots: invented for Fargo, unbacked for The Godfather",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="something romantic from the 40s",
+        item_ids=("483", "478", "607", "489", "1050"),
+        reply_source="template",
+        intro="",
+        raw="1. Casablanca is a romantic drama that tells the story of a young American soldier who falls in love with a French woman during World War II. It's a classic that has been adapted into numerous films and TV shows.\n2. The Philadelphia Story is a romantic comedy that follows the story",
+        wrong=("tells the story of a young American soldier", "adapted into numerous films"),
+        why="an invented plot and an invented history of adaptations",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="family films for Christmas",
+        item_ids=("258", "100", "286", "1", "56"),
+        reply_source="template",
+        intro="",
+        raw="1. Contact is a drama and sci-fi film that is suitable for Christmas, with a mix of animation, children's, drama, and musical elements. It has 509 interactions and was released in 1997.\n2. Fargo is a crime, drama, and thriller film",
+        wrong=("suitable for Christmas",),
+        why="Contact's row has no Animation, Children's or Musical",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="a Coen brothers style dark comedy",
+        item_ids=("294", "1", "69", "269", "257"),
+        reply_source="template",
+        intro="",
+        raw="The Coen brothers style dark comedy is a dark comedy that blends elements of comedy with dark themes. It is a dark comedy that is both funny and dark, and it is a dark comedy that is both funny and dark, and it is a dark comedy that is both funny and dark, and it",
+        wrong=("Coen brothers style",),
+        why="presents the picks as Coen-brothers-style dark comedies: nothing backs it",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="a sci-fi film with aliens from the 90s",
+        item_ids=("258", "121", "7", "222", "257"),
+        reply_source="template",
+        intro="",
+        raw="1. Contact is a drama that blends elements of sci-fi and action, with a focus on the relationship between humans and extraterrestrial life from the 1990s.\n2. Independence Day is an action film that explores themes of war and survival, with a strong sci-fi element that",
+        wrong=("Contact is a drama that blends",),
+        why="Contact's row has no Action; the extraterrestrial plot is unbacked",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="the best Kubrick films",
+        item_ids=("50", "258", "100", "181", "286", "288", "300", "121", "127", "56"),
+        reply_source="template",
+        intro="",
+        raw="Based on the relaxed criteria, the best Kubrick films that match Drama or Sci-Fi or Film-Noir or Thriller are:\n\n1. Star Wars (Action, Adventure, Romance, Sci-Fi)\n2. Contact (Drama, Sci-Fi)\n\nThese films are known for their innovative storytelling and complex",
+        wrong=("the best Kubrick films",),
+        why="calls the picks Kubrick films",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="a tearjerker drama",
+        item_ids=("258", "100", "127", "56", "7"),
+        reply_source="template",
+        intro="",
+        raw="1. Contact is a tearjerker drama that blends drama and crime elements, with a strong emotional impact.\n2. Fargo is a gripping drama that explores themes of morality and redemption, with a mix of drama and thriller elements.",
+        wrong=("Contact is a tearjerker drama", "explores themes of morality"),
+        why="Contact's row has no Crime; Fargo's themes are unbacked",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="westerns with John Wayne",
+        item_ids=("97", "435"),
+        reply_source="template",
+        intro="",
+        raw='Sure, here are two short friendly sentences introducing the picks:\n\n1. "Hey there! I was looking for Westerns with John Wayne. I found two great options - Dances with Wolves and Butch Cassidy and the Sundance Kid. Both are action-packed and have a lot of drama, but',
+        wrong=("Westerns with John Wayne",),
+        why="implies the two westerns have John Wayne",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="80s action movies",
+        item_ids=("181", "174", "172", "210", "173"),
+        reply_source="llm",
+        intro="The 80s action movies are a great choice for fans of action, adventure, and romance. Some of the most popular include Return of the Jedi, Raiders of the Lost Ark, The Empire Strikes Back, Indiana Jones and the Last Crusade, and The Princess Bride.",
+        raw="The 80s action movies are a great choice for fans of action, adventure, and romance. Some of the most popular include Return of the Jedi, Raiders of the Lost Ark, The Empire Strikes Back, Indiana Jones and the Last Crusade, and The Princess Bride. These movies are known",
+        wrong=(),
+        why="all five are 80s Action; adventure and romance are in the set",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="a film about the Vietnam war",
+        item_ids=("474", "511", "520"),
+        reply_source="template",
+        intro="",
+        raw="The Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb is a classic sci-fi film that explores themes of war and nuclear weapons. Lawrence of Arabia is a historical adventure film that tells the story of a British general leading a campaign against the Arab forces in the",
+        wrong=("explores themes of war and nuclear weapons",),
+        why="themes the catalog cannot back (the genres hold)",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="a quirky indie comedy",
+        item_ids=("204", "173", "216", "238", "186"),
+        reply_source="template",
+        intro="",
+        raw='1. "Back to the Future" is a quirky indie comedy that blends science fiction with comedy, offering a unique perspective on time travel and the consequences of it.\n2. "The Princess Bride" is a classic romantic comedy that combines action, adventure, and romance, with a touch of humor and',
+        wrong=("quirky indie comedy that blends",),
+        why="'indie' and the time-travel plot are unbacked",
+    ),
+    Labelled(
+        dataset=MOVIES,
+        llm="local:qwen2.5-coder-1.5b",
+        request="children's musicals",
+        item_ids=("132", "71", "95", "588", "419"),
+        reply_source="llm",
+        intro="The Wizard of Oz is a classic adventure and musical for children, while The Lion King is a fun and colorful animated film that also includes a musical element.",
+        raw="The Wizard of Oz is a classic adventure and musical for children, while The Lion King is a fun and colorful animated film that also includes a musical element. Aladdin is a delightful comedy and musical with a touch of magic, while Beauty and the Beast is a heartwarming animated film that also features",
+        wrong=(),
+        why="Adventure, Musical, Children's; Animation, Musical: as stated",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-1.5b",
+        request="Anything by Yuki Tanabe?",
+        item_ids=("bk0337", "bk0218", "bk0479", "bk0490", "bk0679"),
+        reply_source="llm",
+        intro="The Bitter Orbit by Yuki Tanabe is a thrilling science fiction novel that matches Yuki Tanabe's 109 interactions. The Map Engine by Yuki Tanabe is a science fiction novel that matches Yuki Tanabe's 70 interactions.",
+        raw="The Bitter Orbit by Yuki Tanabe is a thrilling science fiction novel that matches Yuki Tanabe's 109 interactions. The Map Engine by Yuki Tanabe is a science fiction novel that matches Yuki Tanabe's 70 interactions. The Colony Promise by Yuki Tan",
+        wrong=(),
+        why="author and category as in the rows",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-1.5b",
+        request="Mystery books under 12 dollars",
+        item_ids=("bk0229", "bk0633", "bk0005", "bk0781", "bk0786"),
+        reply_source="template",
+        intro="",
+        raw='1. "Regreso a Cádiz" by Carmen Ortega is a historical fiction mystery book that matches the budget of 12 dollars, with 203 interactions.\n2. "Death in Larkspur Hall" by Zara Malik is a mystery thriller book that matches the',
+        wrong=(),
+        why="author, categories as in the row; 'matches the budget of 12 dollars' echoes the condition, which the price (3) meets",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-1.5b",
+        request="French poetry",
+        item_ids=("bk0041", "bk0861", "bk0211", "bk0330", "bk0140"),
+        reply_source="template",
+        intro="",
+        raw="1. \"Mathieu Fontaine's La Maison du Phare is a charming French poetry collection that offers a glimpse into the poet's world through his poetic works. It's a great choice for fans of French poetry and those looking for a delightful read. \"\n2. \"Mathieu Fontaine's",
+        wrong=("offers a glimpse into the poet's world",),
+        why="a content claim the blurb (short poems about weather, rivers) does not back",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-1.5b",
+        request="Three travel books",
+        item_ids=("bk0624", "bk0189", "bk0242"),
+        reply_source="template",
+        intro="",
+        raw="The Rise and Fall of Byzantium by Marcus Llewellyn is a fascinating history book that offers a comprehensive look at the rise and fall of the Byzantine Empire. The Pale Century by Nathaniel Greer is a travel book that takes readers on a journey through the history of the Pale Century,",
+        wrong=("comprehensive look at the rise and fall",),
+        why="the Byzantine Empire content is not in the blurb",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-1.5b",
+        request="Horror published before 1980",
+        item_ids=("bk0257", "bk0049", "bk0066", "bk0800", "bk0746"),
+        reply_source="template",
+        intro="",
+        raw="1. Dead Map is a thrilling horror novel published before 1980, with a 42 interaction count.\n2. The Broken Hour is a horror novel published before 1980, with a 35 interaction count.\n3. Bones of Harrow Lane is a horror",
+        wrong=(),
+        why="Horror, 1918 and 1968: as stated",
+    ),
+    Labelled(
+        dataset=BOOKS,
+        llm="local:qwen2.5-coder-1.5b",
+        request="a long fantasy novel",
+        item_ids=("bk0267", "bk0298", "bk0563", "bk0580", "bk0605"),
+        reply_source="template",
+        intro="",
+        raw='1. "Heir to the Letter" by Isaac Thornbury is a captivating fantasy novel that blends romance and adventure, offering a unique perspective on the world of magic and destiny.\n2. "The Clock of Iceland" by Ruth Calloway is a heartwarming fantasy novel that explores themes of',
+        wrong=("unique perspective on the world of magic and destiny",),
+        why="a theme claim the blurb backs only in part (magic, not destiny)",
+    ),
 ]
 
 
@@ -804,11 +1007,13 @@ def report(args: argparse.Namespace) -> None:
         ("The whole raw reply (every statement the model made; list markers removed)", wholes),
     ):
         print(f"\n{title}\n\n{HEADER}")
-        total = Tally()
+        totals: dict[str, Tally] = defaultdict(Tally)
         for name in sorted(tallies):
             print(tallies[name].row(name))
-            total.merge(tallies[name])
-        print(total.row("all"))
+            totals[f"{name.split()[0]} all"].merge(tallies[name])
+            totals["all"].merge(tallies[name])
+        for name in sorted(totals, key=lambda n: (n == "all", n)):
+            print(totals[name].row(f"**{name}**"))
     print(f"\nunlabelled: {unlabelled or 'none'}")
 
 

@@ -18,8 +18,9 @@ rows, knowing nothing about the domain beyond the catalog's attribute specs and 
 A statement is about the item whose title the sentence names (the nearest title before it,
 else the first after it); a sentence that names none speaks about the listed set, and a
 claim about the set holds when at least one listed item bears it out. :func:`rewrite` keeps
-the sentences with no contradicted or unsupported statement; :func:`checked_intro` is the
-one call the agent makes.
+the sentences with no contradicted or unsupported statement. An agent builds one
+:class:`FactChecker` per catalog (it reads the catalog's titles and values once);
+:func:`checked_intro` does build, check and rewrite in one call.
 """
 
 from __future__ import annotations
