@@ -1,27 +1,4 @@
-"""The LLM's introduction checked against the catalog rows of the items it talks about.
-
-A small model states facts it does not have: "The Secret Without End is a mystery novel by
-Yuki Tanabe" (the catalog says Noor Haddad), films credited to the wrong director, plots it
-made up. This module finds the statements a sentence makes and checks each one against the
-rows, knowing nothing about the domain beyond the catalog's attribute specs and values:
-
-* a value of any categorical attribute ("mystery", "Noor Haddad", "red") claims that the
-  item has it; a negated one ("no horror") that it has not;
-* a number with a cue (a year, a decade, a currency amount, a unit or word that names a
-  numeric attribute, a comparison such as "before 1990") is compared with the item's
-  numeric attributes;
-* a statement the data could only back with an attribute the catalog lacks ("directed by",
-  "starring", "won an Oscar", "based on a true story", plot phrases, a person's name) is
-  *unsupported*; where the catalog does have such an attribute, the claim is checked
-  against it, and plot phrases against the item's text attributes.
-
-A statement is about the item whose title the sentence names (the nearest title before it,
-else the first after it); a sentence that names none speaks about the listed set, and a
-claim about the set holds when at least one listed item bears it out. :func:`rewrite` keeps
-the sentences with no contradicted or unsupported statement. An agent builds one
-:class:`FactChecker` per catalog (it reads the catalog's titles and values once);
-:func:`checked_intro` does build, check and rewrite in one call.
-"""
+"""The checker: statements found in a text, attached to items, judged against their rows."""
 
 from __future__ import annotations
 
@@ -29,291 +6,44 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from recpilot.catalog.schema import AttributeKind, AttributeSpec, AttributeValue, Item
 from recpilot.tools.resolve import display_title
 
+from .cues import (
+    _ABBREVIATIONS,
+    _CLAIMS,
+    _CLAUSE_BREAK,
+    _COMPARE,
+    _COMPARE_AFTER,
+    _CONDITION,
+    _CUES,
+    _CURRENCY,
+    _NUMBER,
+    _PERSON,
+    _PLOT,
+    _PLOT_WORDS,
+    _SENTENCE_END,
+    _TIME_WORDS,
+    _UNITS,
+    _attribute_words,
+)
+from .records import FactCheck, Statement, Verdict
+from .words import (
+    _ARTICLES,
+    _CAPITALISED_WORDS,
+    _NEGATIONS,
+    _STOP,
+    _same_word,
+    _stem,
+    _Token,
+    _tokens,
+    _words,
+)
+
 if TYPE_CHECKING:
     from recpilot.catalog.store import Catalog
-
-DROPPED_NOTE = "Left out part of the LLM's introduction that the catalog does not bear out."
-
-
-class Verdict(StrEnum):
-    supported = "supported"
-    contradicted = "contradicted"  # the row says otherwise
-    unsupported = "unsupported"  # the row (or the catalog) holds nothing that could say so
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One factual statement of the text, and what the catalog says about it."""
-
-    sentence: str
-    claim: str  # the words that state it: "by Yuki Tanabe", "1996", "directed by"
-    items: tuple[str, ...]  # item ids it is about; () means the listed set as a whole
-    attribute: str | None  # the attribute checked; None when the catalog has none for it
-    verdict: Verdict
-    detail: str  # what the rows hold, or why nothing can back the claim
-
-
-@dataclass(frozen=True)
-class FactCheck:
-    sentences: tuple[str, ...]
-    statements: tuple[Statement, ...]
-
-    def _of(self, verdict: Verdict) -> tuple[Statement, ...]:
-        return tuple(s for s in self.statements if s.verdict is verdict)
-
-    @property
-    def supported(self) -> tuple[Statement, ...]:
-        return self._of(Verdict.supported)
-
-    @property
-    def contradicted(self) -> tuple[Statement, ...]:
-        return self._of(Verdict.contradicted)
-
-    @property
-    def unsupported(self) -> tuple[Statement, ...]:
-        return self._of(Verdict.unsupported)
-
-    @property
-    def dropped(self) -> tuple[str, ...]:
-        """Sentences with a contradicted or unsupported statement."""
-        bad = {s.sentence for s in self.statements if s.verdict is not Verdict.supported}
-        return tuple(s for s in self.sentences if s in bad)
-
-    @property
-    def kept(self) -> tuple[str, ...]:
-        dropped = set(self.dropped)
-        return tuple(s for s in self.sentences if s not in dropped)
-
-    @property
-    def notes(self) -> list[str]:
-        """Lines for the turn's notes: :data:`DROPPED_NOTE` when a sentence was dropped."""
-        return [DROPPED_NOTE] if self.dropped else []
-
-
-def rewrite(check: FactCheck) -> str:
-    """The text without its contradicted and unsupported sentences ("" when none is left)."""
-    return " ".join(check.kept)
-
-
-def checked_intro(text: str, items: list[Item], catalog: Catalog) -> tuple[str, FactCheck]:
-    """The introduction to show (``""``: use the template reply) and the check behind it."""
-    check = FactChecker.from_catalog(catalog).check(text, items)
-    return rewrite(check), check
-
-
-# ---------------------------------------------------------------------------- words
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-
-
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_ARTICLES = frozenset({"the", "a", "an", "la", "le", "les", "il", "el", "das", "der", "die"})
-_NEGATIONS = _wordset(
-    "no not non without never nothing none nor avoid avoids avoiding except instead "
-    "rather skip skipping free isnt arent dont doesnt wont cant cannot neither lacks"
-)
-# Words that look like a derived form of a common value but are praise, not a claim.
-_NOT_DERIVED = frozenset({"fantastic", "fantastically", "music", "classic", "classical"})
-_SUFFIXES = _wordset("e y s al ic ical tic ed ion ation ce ous ious") | {""}
-_STOP = _wordset(
-    "a an the and or but of to in on at for with from by as is are was were be been it "
-    "its this that these those you your youll youre we our they their them he she his her "
-    "i my me so if than then who whom which what when where while how all any some more "
-    "most very just also too into about over after before will would can could should may "
-    "might has have had do does did not no one ones each both such only own same other "
-    "out up"
-)
-_CAPITALISED_WORDS = _wordset(  # capitalised mid-sentence without naming anything
-    "i ive im ill id ok tv dvd monday tuesday wednesday thursday friday saturday sunday "
-    "january february march april may june july august september october november "
-    "december christmas halloween easter"
-)
-
-
-def _norm(word: str) -> str:
-    word = word.lower().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    return word.replace("'", "")
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def _same_word(text_word: str, value_word: str) -> bool:
-    """Equal up to a plural, or a derived form ("romantic" ~ "romance", "animated" ~
-    "animation"): a shared stem of five letters or more and known endings after it."""
-    a, b = _stem(text_word), _stem(value_word)
-    if a == b:
-        return True
-    if min(len(a), len(b)) < 5 or text_word in _NOT_DERIVED:
-        return False
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n >= 5 and a[n:] in _SUFFIXES and b[n:] in _SUFFIXES
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(
-        w for w in (_norm(m.group()) for m in _TOKEN.finditer(text.replace("&", " and "))) if w
-    )
-
-
-@dataclass(frozen=True)
-class _Token:
-    norm: str
-    raw: str
-    start: int
-    end: int
-
-    @property
-    def capitalised(self) -> bool:
-        return self.raw[:1].isupper() or self.raw[:1].isdigit()
-
-
-def _tokens(text: str) -> list[_Token]:
-    out = []
-    for m in _TOKEN.finditer(text):
-        norm = _norm(m.group())
-        if norm:
-            out.append(_Token(norm, m.group(), m.start(), m.end()))
-    return out
-
-
-# ---------------------------------------------------------------------------- cues
-# Claims that need an attribute of their own: (pattern, words an attribute backing it would
-# have in its name or description). A name written right after the trigger is part of it.
-_NAME = r"(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|del|da|di)){0,4}"
-_CLAIMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (re.compile(r"(?i:\bdirect(?:ed|or|ors|ing)\b(?:\s+by)?)" + _NAME), ("director", "directed")),
-    (
-        re.compile(
-            r"(?i:\b(?:starring|co-?starring|co-?stars?|featuring|played by|performances? (?:by|from)"
-            r"|lead (?:role|actor|actress)|actors?|actress(?:es)?|cast)\b)"
-            + _NAME
-            + r"|\bstars\s+[A-Z][\w'’-]*"
-            + _NAME
-        ),
-        ("cast", "actor", "actors", "star", "stars", "starring"),
-    ),
-    (
-        re.compile(r"(?i:\b(?:written|penned|authored)\s+by\b)" + _NAME),
-        ("author", "writer", "written"),
-    ),
-    (
-        re.compile(r"(?i:\b(?:produced|made)\s+by\b)" + _NAME + r"|(?i:\bstudios?\b)"),
-        ("studio", "producer"),
-    ),
-    (
-        re.compile(
-            r"(?i:\b(?:oscars?|academy awards?|golden globes?|emmys?|baftas?|palme d'or|pulitzer|booker"
-            r"|award[- ]winning|prize[- ]winning|(?:won|wins|winner of|nominated for)\b[^.,;]{0,30}"
-            r"\b(?:awards?|prizes?|oscars?))\b)"
-        ),
-        ("award", "awards", "prize"),
-    ),
-    (
-        re.compile(
-            r"(?i:\b(?:true story|true stories|real events|real-life|adapted from|adaptation of|remake of"
-            r"|sequel to|prequel to|based on (?:a |an |the )?(?:true|real|novel|book|best|famous|classic"
-            r"|play|comic|short story|story|life|events|memoir)))\b|(?i:\bbased on\b)\s+[A-Z]"
-        ),
-        ("source", "based", "adaptation"),
-    ),
-    (
-        re.compile(
-            r"(?i:\b(?:critically acclaimed|acclaimed|praised|hailed|lauded|rave reviews|critics"
-            r"|cult (?:classic|favou?rite)|fan favou?rite)\b)"
-        ),
-        ("reviews", "reception", "critic", "acclaim"),
-    ),
-    (
-        re.compile(
-            r"(?i:\b(?:box office|blockbusters?|best[- ]?sell(?:ing|ers?)|grossing|grossed)\b)"
-        ),
-        ("sales", "gross", "revenue", "box_office"),
-    ),
-]
-_PLOT = re.compile(
-    r"(?i:\b(?:tells? the story|the story of|follows|features? (?:a|an|two|three)\b|explores\b|exploring the\b|themes? of|cent(?:er|re)s? (?:on|around)"
-    r"|revolves? around|takes? place|set (?:in|during|against|on)|about (?:a|an|two|three)\b"
-    r"|in which|protagonist|heroine|hero's))"
-)
-_PLOT_WORDS = ("plot", "synopsis", "summary", "description", "overview", "story", "blurb")
-_PERSON = re.compile(r"\bby\s+(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3})")
-
-_CURRENCY = {"$": "dollar", "€": "euro", "£": "pound", "¥": "yen"}
-_UNITS: dict[str, tuple[str, ...]] = {  # unit word -> words of an attribute measured in it
-    "dollar": ("price", "cost", "msrp", "usd"),
-    "euro": ("price", "cost", "eur"),
-    "pound": ("price", "cost", "gbp"),
-    "buck": ("price", "cost"),
-    "star": ("rating", "stars", "score"),
-    "page": ("pages", "page_count", "length"),
-    "minute": ("runtime", "duration", "minutes", "length"),
-    "hour": ("runtime", "duration", "hours", "length"),
-}
-_CUES: dict[str, tuple[str, ...]] = {  # word before a number -> attribute words
-    "rated": ("rating", "score", "stars"),
-    "priced": ("price", "cost"),
-    "costs": ("price", "cost"),
-    "cost": ("price", "cost"),
-    "published": ("published", "year", "date"),
-    "released": ("year", "release", "released", "date"),
-    "runtime": ("runtime", "duration"),
-}
-_TIME_WORDS = ("year", "date", "published", "released", "release")
-_AMOUNT = r"[$€£¥]?\d+(?:\.\d+)?"
-_NUMBER = re.compile(
-    rf"(?i:between)\s+(?P<from>{_AMOUNT})\s+and\s+(?P<to>{_AMOUNT})(?![\w.]*\d)"
-    rf"|(?<![\w.])(?P<low>{_AMOUNT})(?:-|\s*[–—]\s*|\s+to\s+)(?P<high>{_AMOUNT})(?![\w.]*\d)"
-    r"|\b(?P<century>1[5-9]|20)?(?P<decade>\d)0['’]?s\b"
-    rf"|(?<![\w.])(?P<num>{_AMOUNT})(?![\w.]*\d)"
-)
-_COMPARE = [
-    (re.compile(rf"\b(?:{words})(?:\s+the)?\W*$", re.I), op)
-    for words, op in (
-        ("before|pre|prior to|earlier than|older than", "<"),
-        ("after|post|later than|newer than", ">"),
-        ("under|below|less than|cheaper than|lower than|at most|up to|no more than|until", "<="),
-        ("over|above|more than|at least|higher than|upwards of|since", ">="),
-        ("around|about|roughly|approximately|nearly|almost|circa", "~"),
-    )
-]
-_COMPARE_AFTER = [
-    (re.compile(rf"^\W*(?:{words})\b", re.I), op)
-    for words, op in (
-        ("or later|or newer|and later|onwards?|or more|and up|or above|and above", ">="),
-        ("or earlier|or older|and earlier|or less|or under|or below|and below", "<="),
-    )
-]
-# "matches Thriller from 1995": the agent's evidence names the request's condition, not a date
-_CONDITION = re.compile(r"(?i:\bmatch\w*\b[^,;.]*\bfrom)\s*$")
-_CLAUSE_BREAK = re.compile(r"[,;:()—–.!?]")
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’')]*(?=\s|$)")
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "vs", "jr", "sr", "no", "vol"})
-
-
-def _attribute_words(spec: AttributeSpec) -> set[str]:
-    words = {_stem(w) for w in spec.name.split("_") if w}
-    words |= {_stem(w) for w in _words(spec.description)}
-    return words
 
 
 @dataclass(frozen=True)
