@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from .build import quote
 from .schema import AttributeKind, AttributeSpec, AttributeSummary, CatalogStats
 
-if TYPE_CHECKING:
-    from .store import Catalog
+
+class CatalogView(Protocol):
+    """What a summary reads of a catalog (the store's ``Catalog`` is one; naming the protocol
+    here keeps the summary from importing the store that calls it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def attributes(self) -> list[AttributeSpec]: ...
+    @property
+    def user_attributes(self) -> list[AttributeSpec]: ...
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]: ...
 
 
-def summarize(catalog: Catalog) -> CatalogStats:
+def summarize(catalog: CatalogView) -> CatalogStats:
     """Counts, density and a per-attribute summary of ``catalog``."""
     q = catalog.query
     n_items = q("SELECT count(*) FROM items")[0][0]
@@ -40,7 +53,7 @@ def summarize(catalog: Catalog) -> CatalogStats:
     )
 
 
-def _summary(catalog: Catalog, spec: AttributeSpec) -> AttributeSummary:
+def _summary(catalog: CatalogView, spec: AttributeSpec) -> AttributeSummary:
     col = quote(spec.name)
     if spec.kind is AttributeKind.categorical:
         missing = catalog.query(
