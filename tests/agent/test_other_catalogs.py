@@ -269,3 +269,13 @@ def test_a_loved_value_is_asked_for_now_and_preferred_later(
     plain = Agent(books, book_suite).turn(Session(), "12 mystery or travel books")
     plain_authors = [r["author"] for r in _rows(books, [i.item_id for i in plain.items])]
     assert plain_authors.count(["Claire Dubois"]) < authors.count(["Claire Dubois"])
+
+
+def test_the_llm_reading_of_unread_words_is_said(books: Catalog, book_suite: ModelSuite) -> None:
+    plan = json.dumps(
+        {"steps": [{"tool": "search_catalog", "args": {"include": {"category": ["Children"]}}}]}
+    )
+    agent = llm_agent(books, book_suite, ScriptedLLM(plan), route=True)
+    agent.settings.llm_reply = False
+    turn = agent.turn(Session(), "something for my nephew's bedtime")
+    assert "I took 'nephew's', 'bedtime' to mean category Children." in turn.reply

@@ -173,6 +173,9 @@ class Agent:
         if reading.unexplained:  # (unresolved names get their own note)
             words = ", ".join(repr(w) for w in reading.unexplained)
             record.notes.append(f"I did not understand {words}.")
+        if interpreted := _interpretation(req.unexplained, reading.unexplained, record.decided_by):
+            # The LLM read what the rules could not: say how, so a wrong reading shows.
+            record.notes.append(interpreted)
         if record.not_understood and not _understood(reading):
             # Nothing was read from the request: offer picks explicitly, never as its answer.
             record.answer_kind = "fallback"
@@ -367,6 +370,23 @@ def with_standing(req: Request, session: Session, decided_by: dict[str, str]) ->
             out.ranges[attribute] = bounds
             decided_by[f"range {attribute}"] = "memory"
     return out
+
+
+def _interpretation(unread: list[str], still_unread: list[str], decided_by: dict[str, str]) -> str:
+    """ "I took 'six-year-old' to mean genres Children's." when the LLM read words the rules
+    could not ("" otherwise)."""
+    words = [w for w in unread if w not in still_unread]
+    wording = {"include": "{}", "exclude": "no {}", "range": "a limit on {}"}
+    meant = [
+        wording[kind].format(what.replace("=", " "))
+        for key, who in decided_by.items()
+        if who == "llm" and (kind := key.split(" ", 1)[0]) in wording
+        for what in [key.split(" ", 1)[1]]
+    ]
+    if not words or not meant:
+        return ""
+    quoted = ", ".join(f"'{w}'" for w in words[:6])
+    return f"I took {quoted} to mean {'; '.join(meant)}."
 
 
 def _understood(req: Request) -> bool:
