@@ -279,3 +279,30 @@ def test_the_llm_reading_of_unread_words_is_said(books: Catalog, book_suite: Mod
     agent.settings.llm_reply = False
     turn = agent.turn(Session(), "something for my nephew's bedtime")
     assert "I took 'nephew's', 'bedtime' to mean category Children." in turn.reply
+
+
+def test_llm_additions_that_leave_nothing_give_way_to_the_literal_request(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    # "French poetry for my aunt": rules read French + Poetry; the LLM adds a page count no
+    # French poetry book has. Instead of relaxing the user's own words, the literal reading runs.
+    plan = json.dumps(
+        {
+            "steps": [
+                {
+                    "tool": "search_catalog",
+                    "args": {
+                        "include": {"language": ["French"], "category": ["Poetry"]},
+                        "ranges": {"pages": {"min": 699}},
+                    },
+                }
+            ]
+        }
+    )
+    agent = llm_agent(books, book_suite, ScriptedLLM(plan), route=True)
+    agent.settings.llm_reply = False
+    turn = agent.turn(Session(), "French poetry for my aunt")
+    rows = _rows(books, [i.item_id for i in turn.items])
+    assert rows and all(r["category"] == ["Poetry"] and r["language"] == ["French"] for r in rows)
+    assert "kept to what you said" in turn.reply and "aunt" in turn.not_understood
+    assert "llm" not in turn.decided_by.values()

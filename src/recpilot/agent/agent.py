@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from recpilot.agent.analysis import Request, Vocabulary, analyze
-from recpilot.agent.executor import execute
+from recpilot.agent.executor import Execution, execute
 from recpilot.agent.factcheck import FactChecker, rewrite
 from recpilot.agent.lexicon import Lexicon
 from recpilot.agent.plan import Plan, parse_plan
@@ -192,14 +192,30 @@ class Agent:
             )
         elif record.not_understood:
             record.notes.append("I answered the rest of your request and ignored that part.")
-        record.plan = [step.model_dump() for step in plan.steps]
-        steps, _ = parse_plan(plan, self.tools)
         marks["tools"] = time.perf_counter()
-        run = execute(steps, self.tools, lambda: self._context(session))
+        run = self._execute(plan, session)
+        llm_added = any(who == "llm" for who in record.decided_by.values())
+        if run.relaxed and llm_added and _understood(req):
+            # The LLM's additions left nothing that meets every condition: keep to what the
+            # message says literally (and memory) before relaxing any of it.
+            literal = self._execute(rules_plan, session)
+            if not literal.relaxed:
+                plan, run = rules_plan, literal
+                record.decided_by = {k: v for k, v in record.decided_by.items() if v != "llm"}
+                record.not_understood = [*req.unexplained, *req.unresolved]
+                record.notes.append(
+                    "Nothing matched your words together with my reading of the rest, so I "
+                    "kept to what you said."
+                )
+        record.plan = [step.model_dump() for step in plan.steps]
         record.steps = run.steps
         if not run.context.bus.candidates and not record.not_understood:
             record.answer_kind = "none"
         return run.context, run.notes
+
+    def _execute(self, plan: Plan, session: Session) -> Execution:
+        steps, _ = parse_plan(plan, self.tools)
+        return execute(steps, self.tools, lambda: self._context(session))
 
     def _react(
         self, message: str, session: Session, record: TurnRecord

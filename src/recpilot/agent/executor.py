@@ -23,6 +23,7 @@ class Execution:
     steps: list[StepRecord]
     notes: list[str] = field(default_factory=list)
     requested: int = 5
+    relaxed: bool = False  # the conditions had to be relaxed to find anything
 
 
 def execute(
@@ -42,9 +43,11 @@ def execute(
         if retry.context.bus.candidates:
             retry.notes.append(f"Nothing matched every condition, so I relaxed them: {label}.")
             retry.steps = run.steps + retry.steps
+            retry.relaxed = True
             _note_shortfall(retry, requested)
             return retry
     run.notes.append("Nothing in the catalog matches these conditions, even relaxed.")
+    run.relaxed = True
     return run
 
 
