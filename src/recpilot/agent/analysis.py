@@ -109,6 +109,12 @@ class Request:
         if value not in values:
             values.append(value)
 
+    def add_all(self, target: dict[str, list[str]], values: dict[str, list[str]]) -> None:
+        """Add every (attribute, value) of ``values`` to ``target`` (include or exclude)."""
+        for attribute, listed in values.items():
+            for value in listed:
+                self.add(target, attribute, value)
+
     def bound(self, attribute: str, low: float | None, high: float | None) -> None:
         """Narrow the range of ``attribute`` (several phrases intersect)."""
         old_low, old_high = self.ranges.get(attribute, (None, None))

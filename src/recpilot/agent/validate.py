@@ -30,12 +30,8 @@ def reading_of(steps: list[ParsedStep], resolver: TitleResolver) -> Request:
     for step in steps:
         args = step.args
         if isinstance(args, SearchCatalogArgs):
-            for attribute, values in args.include.items():
-                for value in values:
-                    req.add(req.include, attribute, value)
-            for attribute, values in args.exclude.items():
-                for value in values:
-                    req.add(req.exclude, attribute, value)
+            req.add_all(req.include, args.include)
+            req.add_all(req.exclude, args.exclude)
             for attribute, bounds in args.ranges.items():
                 if bounds.min is not None or bounds.max is not None:
                     req.bound(attribute, bounds.min, bounds.max)
@@ -95,12 +91,8 @@ def merge(
             sources[key] = "llm"
             added = added or reads
 
-    for attribute, values in rules.include.items():
-        for value in values:
-            out.add(out.include, attribute, value)
-    for attribute, values in rules.exclude.items():
-        for value in values:
-            out.add(out.exclude, attribute, value)
+    out.add_all(out.include, rules.include)
+    out.add_all(out.exclude, rules.exclude)
     for attribute, values in llm.include.items():
         literal = rules.include.get(attribute, [])
         for value in values:
