@@ -112,4 +112,4 @@ def test_ruling_a_loved_value_out_drops_the_love(agent: Agent) -> None:
     session = new_session(agent, None)
     agent.turn(session, "I love horror")
     agent.turn(session, "actually I can't stand horror any more")
-    assert session.preferred == {"genres": []} and session.excluded == {"genres": ["Horror"]}
+    assert session.preferred == {} and session.excluded == {"genres": ["Horror"]}

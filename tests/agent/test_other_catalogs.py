@@ -18,6 +18,7 @@ from recpilot.catalog.schema import AttributeKind, AttributeSpec
 from recpilot.catalog.store import Catalog
 from recpilot.llm.scripted import ScriptedLLM
 from recpilot.models.registry import make_model
+from recpilot.tools.search import items_with
 from recpilot.tools.suite import ModelSuite
 
 from .conftest import llm_agent
@@ -306,3 +307,14 @@ def test_llm_additions_that_leave_nothing_give_way_to_the_literal_request(
     assert rows and all(r["category"] == ["Poetry"] and r["language"] == ["French"] for r in rows)
     assert "kept to what you said" in turn.reply and "aunt" in turn.not_understood
     assert "llm" not in turn.decided_by.values()
+
+
+def test_a_remembered_taste_the_catalog_no_longer_holds_is_skipped(
+    books: Catalog, book_suite: ModelSuite
+) -> None:
+    ctx = Agent(books, book_suite)._context(Session())
+    ids = items_with(ctx, {"author": ["Nobody Atall"], "category": ["Mystery"], "colour": ["Red"]})
+    assert ids and all(r["category"] == ["Mystery"] for r in _rows(books, ids))
+    # Reasons carry the catalog's numbers by name, the time-like one bare.
+    reason = Agent(books, book_suite).turn(Session(), "French poetry").items[0].reason
+    assert "price " in reason and "pages " in reason

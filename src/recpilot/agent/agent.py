@@ -30,7 +30,7 @@ from recpilot.agent.respond import (
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
 from recpilot.agent.trace import LLMCall, TurnRecord
-from recpilot.catalog.profile import build_profile
+from recpilot.catalog.profile import CatalogProfile, Role, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable
 from recpilot.llm.base import LLM, LLMRequest, Message
@@ -66,6 +66,7 @@ class Agent:
         react: ReactLoop | None = None,
         tools: dict[str, Tool[Any]] | None = None,
         settings: AgentSettings | None = None,
+        profile: CatalogProfile | None = None,
     ) -> None:
         self.catalog = catalog
         self.models = models
@@ -80,7 +81,7 @@ class Agent:
         titles = catalog.titles()
         popularity = {i: float(models.popularity[k]) for k, i in enumerate(models.item_ids)}
         self.resolver = TitleResolver(titles, popularity=popularity)
-        self.profile = build_profile(catalog)
+        self.profile = profile or build_profile(catalog)
         lexicon = Lexicon.load(catalog.path.with_suffix(".lexicon.json"))
         self.vocab = Vocabulary.build(self.profile, self.resolver, lexicon)
         self.fact_checker = FactChecker.from_catalog(catalog)
@@ -286,8 +287,9 @@ class Agent:
             res = self.resolver.resolve(name)
             if res.status == "ambiguous":
                 options = [self.catalog.get_item(i) for i in res.options]
+                time_attr = self.profile.roles.get(Role.time, "")
                 listed = "; ".join(
-                    f"{o.title} ({o.attributes.get('year', o.item_id)})" for o in options if o
+                    f"{o.title} ({o.attributes.get(time_attr) or o.item_id})" for o in options if o
                 )
                 notes.append(f"{name!r} matches several items ({listed}) — which one did you mean?")
             else:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -33,9 +35,9 @@ log = logging.getLogger(__name__)
 
 # "Like X" means like X: neighbours by pointwise mutual information, not co-occurrence
 # cosine, which put Star Wars and Toy Story first for Fargo (docs/similar-items.md).
-SIMILAR_CONFIGS: dict[str, ModelConfig] = {
-    "itemknn": ItemKNNConfig(similarity="pmi", shrink=100.0, k=100),
-}
+SIMILAR_CONFIGS: Mapping[str, ModelConfig] = MappingProxyType(
+    {"itemknn": ItemKNNConfig(similarity="pmi", shrink=100.0, k=100)}
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class AgentOptions:
     route: bool = True  # skip the LLM when the rules reading explains the whole message
 
 
-def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
+def model_suite(catalog: Catalog, options: AgentOptions, profile: CatalogProfile) -> ModelSuite:
     """Trained models for the catalog (trained on first use, then loaded from artifacts)."""
     data = catalog.interactions()
     personal, _ = train_or_load(options.personal_model, data, key=catalog.name)
@@ -88,7 +90,6 @@ def model_suite(catalog: Catalog, options: AgentOptions) -> ModelSuite:
         return search
 
     years = None  # the time-like attribute (year, published, ...), for "recent" ordering
-    profile = build_profile(catalog)
     if (time_attr := profile.roles.get(Role.time)) is not None:
         column = '"' + time_attr.replace('"', '""') + '"'
         by_id = {row[0]: row[1] for row in catalog.query(f"SELECT item_id, {column} FROM items")}
@@ -133,7 +134,8 @@ def make_embedder(kind: str) -> Embedder:
 
 def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
     catalog = catalog or open_dataset(options.dataset)
-    suite = model_suite(catalog, options)
+    profile = build_profile(catalog)  # once: the models, the agent and the planner share it
+    suite = model_suite(catalog, options, profile)
     llm = resolve_llm(options.llm)
     # The embedded model gets a second instance for replies (shared mmap'ed weights, its own
     # prompt prefix); remote backends are stateless, one client serves both.
@@ -146,6 +148,7 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
         reply_llm=reply_llm,
         tools=tools,
         settings=AgentSettings(llm_reply=options.llm_reply, route=options.route),
+        profile=profile,
     )
     if llm is not None:
         bank = (

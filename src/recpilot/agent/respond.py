@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from recpilot.agent.trace import RecommendedItem
+from recpilot.catalog.profile import TIME_LIKE
 from recpilot.catalog.schema import Item
 from recpilot.tools.base import ToolContext
 from recpilot.tools.resolve import TitleResolver, display_title
@@ -62,16 +63,17 @@ def reason(item: Item, evidence: list[str], interactions: int, facts: str | None
 
 
 def describe_attributes(item: Item) -> str:
+    """The item's categorical values and numbers, whatever the catalog calls them: a time-like
+    number stands alone ("1996"), others carry their name ("price 11.99")."""
     bits: list[str] = []
     for name, value in item.attributes.items():
         if isinstance(value, list) and value:
             bits.append(", ".join(str(v) for v in value[:4]))
-        elif (
-            isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and name in ("year", "release_year")
-        ):
-            bits.append(str(int(value)))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if TIME_LIKE.search(name):
+                bits.append(str(int(value)))
+            else:
+                bits.append(f"{name.replace('_', ' ')} {value:g}")
     return " · ".join(bits) or display_title(item.title)
 
 

@@ -56,8 +56,8 @@ class Session:
         for attribute, values in exclusions.items():
             have = self.excluded.setdefault(attribute, [])
             have.extend(v for v in values if v not in have)
-            loved = [v for v in self.preferred.get(attribute, []) if v not in values]
-            if attribute in self.preferred:
+            loved = [v for v in self.preferred.pop(attribute, []) if v not in values]
+            if loved:
                 self.preferred[attribute] = loved
 
     def prefer(self, preferences: dict[str, list[str]]) -> None:

@@ -28,6 +28,7 @@ from recpilot.errors import CatalogError
 log = logging.getLogger(__name__)
 
 MAX_VALUES = 2000  # categorical attributes with more distinct values are not enumerated
+TIME_LIKE = re.compile(r"year|date|published|released")  # names of time-like numbers
 
 
 class Role(StrEnum):
@@ -179,7 +180,7 @@ def _derive_roles(
                 break
     if Role.time not in roles:  # a number whose values all look like years
         for name, bounds in ranges.items():
-            if bounds and 1800 <= bounds[0] <= bounds[1] <= 2100 and re.search(r"year|date", name):
+            if bounds and 1800 <= bounds[0] <= bounds[1] <= 2100 and TIME_LIKE.search(name):
                 roles[Role.time] = name
                 break
     if Role.category not in roles:

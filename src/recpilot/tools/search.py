@@ -7,6 +7,7 @@ the catalog's schema (and quoted), values are always bound as parameters.
 from __future__ import annotations
 
 import difflib
+import logging
 import time
 from typing import Literal
 
@@ -14,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from recpilot.catalog.schema import AttributeKind
 from recpilot.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+
+log = logging.getLogger(__name__)
 
 
 class Range(BaseModel):
@@ -99,24 +102,22 @@ def compile_conditions(args: SearchCatalogArgs, ctx: ToolContext) -> tuple[list[
 
 
 def items_with(ctx: ToolContext, values: dict[str, list[str]]) -> list[str]:
-    """Items holding any of ``values`` (categorical attribute -> values); values the catalog
-    does not have are ignored."""
-    known: dict[str, list[str]] = {}
+    """Items holding any of ``values`` (categorical attribute -> values). An attribute with
+    a value the catalog no longer has (a remembered taste after the catalog changed) is
+    skipped with its values, not an error."""
+    found: set[str] = set()
     for attribute, wanted in values.items():
-        spec = ctx.catalog.attribute(attribute)
-        if spec is None or spec.kind != AttributeKind.categorical:
+        if not wanted:
             continue
-        present = set(ctx.catalog.categorical_values(attribute))
-        if kept := [v for v in wanted if v in present]:
-            known[attribute] = kept
-    if not known:
-        return []
-    args = SearchCatalogArgs(include=known, match="any")
-    where, params = compile_conditions(args, ctx)
-    clause = " OR ".join(where)
-    return [
-        row[0] for row in ctx.catalog.query(f"SELECT item_id FROM items WHERE {clause}", params)
-    ]
+        args = SearchCatalogArgs(include={attribute: wanted}, match="any")
+        try:
+            where, params = compile_conditions(args, ctx)
+        except ValueError:
+            log.info("skipping a preference the catalog does not hold: %s=%s", attribute, wanted)
+            continue
+        sql = f"SELECT item_id FROM items WHERE {' AND '.join(where)}"
+        found.update(row[0] for row in ctx.catalog.query(sql, params))
+    return sorted(found)
 
 
 def describe_conditions(args: SearchCatalogArgs) -> str:
