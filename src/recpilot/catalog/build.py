@@ -1,8 +1,11 @@
 """Writing a catalog file, all or nothing.
 
 :func:`write_catalog` builds a complete catalog into a temporary DuckDB file next to the
-target and moves it into place with :func:`os.replace` only once every table is written and
-checked. A failure at any point leaves the previous file (if any) byte-identical.
+target (``meta`` is the last table written: a file without it is refused on open), flushes
+it to disk and moves it into place with :func:`os.replace` only once every table is written
+and checked, then flushes the directory. A failure, or a ``kill -9``, at any point leaves the
+previous file (if any) complete and in place; the temporary files a killed writer left are
+removed by the next one.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import secrets
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -19,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from recpilot.errors import IngestError
+from recpilot.durable import fsync_path, remove_stale_temps, temp_path
+from recpilot.errors import CatalogError, IngestError
 
 from .schema import AttributeSpec
 
@@ -49,21 +52,43 @@ def _remove(path: Path) -> None:
 def atomic_duckdb(target: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection to a fresh temporary database that replaces ``target`` on success."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    remove_stale_temps(target.parent, target.name)
+    tmp = temp_path(target)
     con = duckdb.connect(str(tmp))
     try:
         yield con
         con.execute("CHECKPOINT")
         con.close()
+        fsync_path(tmp)
     except BaseException:
         con.close()
         _remove(tmp)
         raise
-    # A WAL left by a crashed writer of the *old* file must not be replayed onto the new one.
-    with suppress(FileNotFoundError):
-        target.with_name(target.name + ".wal").unlink()
+    _settle_wal(target)
     os.replace(tmp, target)
+    fsync_path(target.parent)
     _remove(tmp)
+
+
+def _settle_wal(target: Path) -> None:
+    """Fold a write-ahead log left by a crashed writer of the *old* file into that file, so
+    that it can never be replayed onto the new one (a kill before the swap then leaves the
+    old catalog whole). An old file that cannot be opened is being replaced: its log goes."""
+    wal = target.with_name(target.name + ".wal")
+    if not wal.exists():
+        return
+    try:
+        duckdb.connect(str(target)).close()
+    except duckdb.Error as exc:
+        if "lock" in str(exc).lower():
+            raise CatalogError(
+                f"catalog {target} is open for writing in another process ({exc}); "
+                "stop it and retry"
+            ) from None
+        log.warning("dropping the write-ahead log of unreadable catalog %s (%s)", target, exc)
+        with suppress(FileNotFoundError):
+            wal.unlink()
+    fsync_path(target.parent)
 
 
 def write_catalog(
