@@ -30,6 +30,7 @@ from recpilot.agent.respond import (
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
 from recpilot.agent.trace import LLMCall, TurnRecord
+from recpilot.agent.untrusted import fenced, quoted
 from recpilot.catalog.profile import CatalogProfile, Role, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable
@@ -43,6 +44,9 @@ from recpilot.tools.suite import ModelSuite
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+CONTEXT_TITLE_CHARS = 80  # one title in the planner's session context
+CONTEXT_MEMORY_CHARS = 400  # the summary, the memories, the ruled-out list
+CONTEXT_CHARS = 1500  # the whole session context block
 
 
 @dataclass
@@ -302,22 +306,31 @@ class Agent:
         return notes
 
     def _context_text(self, session: Session) -> str:
+        """What the planner knows of this session, as one fenced block of data: titles are
+        catalog text and the summary and memories are the user's own words, so none of it
+        is read as instructions (control characters and chat markers go, lengths are
+        capped)."""
         titles = self.resolver.titles
-        parts = []
+        lines = []
         if session.shown:
             shown = "; ".join(
-                f"{k}. {titles[i]}" for k, i in enumerate(session.shown, 1) if i in titles
+                f"{k}. {quoted(titles[i], CONTEXT_TITLE_CHARS)}"
+                for k, i in enumerate(session.shown, 1)
+                if i in titles
             )
-            parts.append(f"Previously shown: {shown}.")
+            lines.append(f"Previously shown: {shown}")
         if session.liked:
-            parts.append(
-                "Liked: " + "; ".join(titles[i] for i in session.liked if i in titles) + "."
-            )
+            liked = [quoted(titles[i], CONTEXT_TITLE_CHARS) for i in session.liked if i in titles]
+            lines.append("Liked: " + "; ".join(liked))
         if session.excluded:
             ruled_out = [f"{a} {v}" for a, values in session.excluded.items() for v in values]
-            parts.append("Ruled out: " + ", ".join(ruled_out) + ".")
-        parts += [text for text in (session.summary, session.memory_context) if text]
-        return ("[" + " ".join(parts) + "]\n") if parts else ""
+            lines.append("Ruled out: " + quoted(", ".join(ruled_out), CONTEXT_MEMORY_CHARS))
+        for label, text in (("Summary", session.summary), ("Memory", session.memory_context)):
+            if text:
+                lines.append(f"{label}: {quoted(text, CONTEXT_MEMORY_CHARS)}")
+        if not lines:
+            return ""
+        return fenced("Session context", lines, CONTEXT_CHARS) + "\n"
 
     def _reply(self, message: str, record: TurnRecord, lookup: bool, ctx: ToolContext) -> str:
         template = template_reply(record.items, record.notes, lookup)
