@@ -18,6 +18,7 @@ from .schema import AttributeKind
 
 SEPARATORS = ("|", ";", ",")
 _SAMPLE = 20_000
+_MAX_SECONDS = 1e13  # about the year 318,857: anything beyond is not a timestamp
 
 
 def _column(raw: RawTable, col: str) -> pa.Array:
@@ -28,11 +29,22 @@ def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _text(arr: pa.Array, nulls: Sequence[str]) -> pa.Array:
-    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
-        arr = pc.binary_join(pc.cast(arr, pa.list_(pa.string())), ", ")
-    elif not pa.types.is_string(arr.type):
-        arr = pc.cast(arr, pa.string())
+def _text(raw: RawTable, col: str, arr: pa.Array, nulls: Sequence[str]) -> pa.Array:
+    try:
+        if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+            arr = pc.binary_join(pc.cast(arr, pa.list_(pa.string())), ", ")
+        elif not pa.types.is_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+    except pa.ArrowInvalid as exc:  # bytes that are not UTF-8
+        raise raw.error(
+            f"values of type {arr.type} are not UTF-8 text ({exc})", column=col
+        ) from None
+    except pa.ArrowNotImplementedError:  # struct, map, nested lists...
+        raise raw.error(
+            f"values of type {arr.type} cannot be read as text, numbers or a list of labels; "
+            "flatten the column into plain values",
+            column=col,
+        ) from None
     arr = pc.utf8_trim_whitespace(arr)
     if nulls:
         arr = pc.if_else(pc.is_in(arr, value_set=pa.array(list(nulls), pa.string())), None, arr)
@@ -41,7 +53,7 @@ def _text(arr: pa.Array, nulls: Sequence[str]) -> pa.Array:
 
 def strings(raw: RawTable, col: str, nulls: Sequence[str]) -> pa.Array:
     """The column as trimmed text; values in ``nulls`` become missing."""
-    return _text(_column(raw, col), nulls)
+    return _text(raw, col, _column(raw, col), nulls)
 
 
 def _nonempty(raw: RawTable, arr: pa.Array, col: str, role: str) -> pa.Array:
@@ -59,10 +71,11 @@ def ids(raw: RawTable, col: str, role: str) -> pa.Array:
     """Id column as text; integral floats (``1.0``) read as ``"1"``."""
     arr = _column(raw, col)
     if pa.types.is_floating(arr.type):
+        arr = pc.if_else(pc.is_nan(arr), None, arr)
         values = arr.to_numpy(zero_copy_only=False)
         if np.all(np.isnan(values) | (values == np.round(values))):
             arr = pc.cast(arr, pa.int64(), safe=False)
-    return _nonempty(raw, _text(arr, ("",)), col, role)
+    return _nonempty(raw, _text(raw, col, arr, ("",)), col, role)
 
 
 def check_unique(raw: RawTable, arr: pa.Array, col: str, role: str) -> None:
@@ -90,17 +103,18 @@ def check_known(raw: RawTable, items: pa.Array, known: pa.Array, col: str) -> No
 
 
 def numbers(raw: RawTable, col: str, nulls: Sequence[str]) -> pa.Array:
-    """The column as float64; raises on a value that is not a number."""
+    """The column as float64; raises on a value that is not a finite number (NaN reads as
+    missing)."""
     arr = _column(raw, col)
     if (
         pa.types.is_integer(arr.type)
         or pa.types.is_floating(arr.type)
         or pa.types.is_decimal(arr.type)
     ):
-        return pc.cast(arr, pa.float64())
+        return _finite(raw, col, pc.cast(arr, pa.float64()), arr)
     text = strings(raw, col, tuple(nulls) or ("",))
     try:
-        return pc.cast(text, pa.float64())
+        return _finite(raw, col, pc.cast(text, pa.float64()), text)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
@@ -109,7 +123,18 @@ def numbers(raw: RawTable, col: str, nulls: Sequence[str]) -> pa.Array:
     if bad.any():
         k = _first(bad)
         raise raw.error(f"expected a number, got {series[k]!r}", row=k, column=col)
-    return pa.array(parsed.to_numpy(dtype=np.float64), mask=parsed.isna().to_numpy())
+    values = pa.array(parsed.to_numpy(dtype=np.float64), mask=parsed.isna().to_numpy())
+    return _finite(raw, col, values, text)
+
+
+def _finite(raw: RawTable, col: str, values: pa.Array, source: pa.Array) -> pa.Array:
+    """NaN becomes missing; an infinite value (``inf``, ``1e999``) is an error."""
+    values = pc.if_else(pc.is_nan(values), None, values)
+    infinite = pc.fill_null(pc.is_inf(values), False).to_numpy(zero_copy_only=False)
+    if infinite.any():
+        k = _first(infinite)
+        raise raw.error(f"expected a finite number, got {source[k].as_py()!r}", row=k, column=col)
+    return values
 
 
 def timestamps(raw: RawTable, col: str) -> pa.Array:
@@ -122,20 +147,36 @@ def timestamps(raw: RawTable, col: str) -> pa.Array:
         values = numbers(raw, col, ("",))
     except Exception as number_error:
         text = strings(raw, col, ("",)).to_numpy(zero_copy_only=False)
-        parsed = pd.to_datetime(pd.Series(text), errors="coerce", utc=True)
+        parsed = pd.to_datetime(pd.Series(text), errors="coerce", utc=True, format="ISO8601")
         if (parsed.isna() & pd.notna(pd.Series(text))).any():
             raise number_error from None
         zero = pd.Timestamp(0, tz="UTC")
         epoch = (parsed.fillna(zero) - zero) // pd.Timedelta(seconds=1)
         return pa.array(epoch.to_numpy(), mask=parsed.isna().to_numpy(), type=pa.int64())
-    return pc.cast(pc.floor(values), pa.int64())
+    seconds = pc.floor(values)
+    out_of_range = pc.fill_null(pc.greater(pc.abs(seconds), _MAX_SECONDS), False)
+    if pc.any(out_of_range).as_py():
+        k = _first(out_of_range.to_numpy(zero_copy_only=False))
+        raise raw.error(
+            f"timestamp {values[k].as_py()!r} is out of range (seconds since 1970 expected)",
+            row=k,
+            column=col,
+        )
+    return pc.cast(seconds, pa.int64())
 
 
 def labels(raw: RawTable, col: str, sep: str | None, nulls: Sequence[str]) -> pa.Array:
     """The column as ``list<string>``: native lists, or strings split on ``sep``."""
     arr = _column(raw, col)
     if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
-        lists = pc.cast(arr, pa.list_(pa.string()))
+        try:
+            lists = pc.cast(arr, pa.list_(pa.string()))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise raw.error(
+                f"a list column of type {arr.type} cannot be read as labels; use lists of "
+                "strings or numbers",
+                column=col,
+            ) from None
     else:
         text = pc.fill_null(strings(raw, col, nulls), "")
         lists = (

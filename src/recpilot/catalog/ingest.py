@@ -188,7 +188,7 @@ def ingest_files(
     source: str | None = None,
 ) -> IngestReport:
     """Validate the input files and write the catalog at ``target`` (atomically)."""
-    mapping = mapping or Mapping()
+    mapping = (mapping or Mapping()).checked()
     raw_items = read_table(Path(items), fmt)
     item_table, attributes, inferred = read_items(raw_items, mapping.items)
     id_name = _pick(raw_items, "item id", mapping.items.id, ITEM_ID_NAMES)

@@ -47,7 +47,7 @@ class TableMapping(BaseModel):
     categorical: list[str] | None = None
     number: list[str] | None = None
     text: list[str] | None = None
-    list_separator: str | None = None
+    list_separator: str | None = Field(None, min_length=1)
     """Separator of categorical values held in one string (RecBole's ``token_seq``: space)."""
     rename: dict[str, str] = Field(default_factory=dict)
     """Input column → attribute name."""
@@ -79,6 +79,14 @@ class Mapping(BaseModel):
     interactions: InteractionsMapping = Field(default_factory=InteractionsMapping)
     users: TableMapping = Field(default_factory=TableMapping)
 
+    def checked(self) -> Mapping:
+        """The mapping validated again (one built with ``model_copy(update=...)`` skipped
+        validation); :class:`IngestError` names what is wrong."""
+        try:
+            return Mapping.model_validate(self.model_dump())
+        except ValidationError as exc:
+            raise IngestError(f"invalid mapping ({_problems(exc)})") from None
+
     @classmethod
     def from_toml(cls, path: Path) -> Mapping:
         try:
@@ -90,10 +98,14 @@ class Mapping(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-            )
             raise IngestError(
-                f"invalid mapping ({problems}); sections are [items], [interactions], [users]",
+                f"invalid mapping ({_problems(exc)}); sections are [items], [interactions], "
+                "[users]",
                 file=str(path),
             ) from None
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    )

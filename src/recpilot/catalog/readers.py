@@ -8,6 +8,7 @@ line by line in Python to say exactly where.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -92,19 +94,32 @@ def read_table(path: Path, fmt: str | None = None) -> RawTable:
     return _read_delimited(path, text, delimiter, recbole=fmt == "recbole")
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
+def _decode(path: Path, data: bytes) -> str:
+    """UTF-8 (a byte-order mark is dropped), or UTF-16 when a byte-order mark says so."""
+    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8"
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise IngestError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); re-save the "
-            "file as UTF-8, e.g. 'iconv -f latin1 -t utf-8 IN > OUT'",
+            f"not {encoding.upper()} text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "re-save the file as UTF-8, e.g. 'iconv -f latin1 -t utf-8 IN > OUT'",
             file=str(path),
             line=line,
         ) from None
-    text = text.removeprefix("\ufeff")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise IngestError(
+            "the file holds NUL characters: is it UTF-16 without a byte-order mark, or not "
+            "text at all? Re-save it as UTF-8, e.g. 'iconv -f utf-16le -t utf-8 IN > OUT'",
+            file=str(path),
+            line=text.count("\n", 0, nul) + 1,
+        )
+    return text.removeprefix("\ufeff")
+
+
+def _read_text(path: Path) -> str:
+    text = _decode(path, path.read_bytes())
     if not text.strip():
         raise IngestError(
             "file is empty; it needs a header line and at least one row", file=str(path)
@@ -112,21 +127,43 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _line_index(text: str, delimiter: str, quoting: Quoting) -> list[int]:
+def _line_index(path: Path, text: str, delimiter: str, quoting: Quoting) -> list[int]:
     """Line number of each data row (after the header), skipping blank lines like Arrow."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, quoting=quoting)
     lines = []
-    for k, row in enumerate(reader):
-        if k == 0 or not row or row == [""]:
-            continue
-        lines.append(reader.line_num)
+    try:
+        for k, row in enumerate(reader):
+            if k == 0 or not row or row == [""]:
+                continue
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise _row_error(path, exc, reader.line_num) from None
     return lines
+
+
+def _row_error(path: Path, exc: csv.Error, line: int) -> IngestError:
+    if "field larger than field limit" in str(exc):
+        return IngestError(
+            f"a field is longer than {csv.field_size_limit():,} characters; shorten it",
+            file=str(path),
+            line=line,
+        )
+    return IngestError(f"malformed row ({exc})", file=str(path), line=line)
 
 
 def _read_delimited(path: Path, text: str, delimiter: str, *, recbole: bool) -> RawTable:
     quoting: Quoting = csv.QUOTE_NONE if recbole else csv.QUOTE_MINIMAL
-    header_line = text.split("\n", 1)[0].rstrip("\r")
-    header = next(csv.reader([header_line], delimiter=delimiter, quoting=quoting))
+    header_line = text.split("\n", 1)[0].removesuffix("\r")
+    if "\r" in header_line:
+        raise IngestError(
+            "lines end in a bare carriage return (old Mac style); convert them to '\\n' "
+            "line ends, e.g. \"tr '\\r' '\\n' < IN > OUT\"",
+            file=str(path),
+        )
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter, quoting=quoting))
+    except csv.Error as exc:
+        raise IngestError(f"malformed header ({exc})", file=str(path), line=1) from None
     names, types = [], {}
     for raw in header:
         raw = raw.strip()
@@ -150,7 +187,7 @@ def _read_delimited(path: Path, text: str, delimiter: str, *, recbole: bool) -> 
 
     def line_of(row: int) -> int | None:
         if not cache:
-            cache.append(_line_index(text, delimiter, quoting))
+            cache.append(_line_index(path, text, delimiter, quoting))
         lines = cache[0]
         return lines[row] if 0 <= row < len(lines) else None
 
@@ -171,6 +208,9 @@ def _read_delimited(path: Path, text: str, delimiter: str, *, recbole: bool) -> 
         raise _locate_parse_error(path, text, delimiter, quoting, len(names), exc) from None
     if table.num_rows == 0:
         raise IngestError("file has a header but no rows", file=str(path))
+    longest = max(pc.max(pc.utf8_length(c)).as_py() or 0 for c in table.columns)
+    if longest > csv.field_size_limit():
+        line_of(0)  # the line scan stops at the long field and says where
     return RawTable(str(path), table, line_of, types)
 
 
@@ -187,7 +227,7 @@ def _locate_parse_error(
                     line=reader.line_num,
                 )
     except csv.Error as err:
-        return IngestError(f"malformed row ({err})", file=str(path), line=reader.line_num)
+        return _row_error(path, err, reader.line_num)
     return IngestError(f"malformed file ({exc})", file=str(path))
 
 
@@ -223,6 +263,11 @@ def _json_column(values: list[Any]) -> pa.Array:
         return pa.array(
             [None if v is None else [str(x) for x in v] for v in values], type=pa.list_(pa.string())
         )
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        try:  # integers stay exact (ids past 2**53 must not collapse into one float)
+            return pa.array(values, type=pa.int64())
+        except OverflowError:
+            return pa.array([None if v is None else str(v) for v in values], type=pa.string())
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
         return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
     return pa.array(
