@@ -21,6 +21,7 @@ from . import (
     evaluate,
     evaluate_chat,
     evaluate_plans,
+    evaluate_population,
     evaluate_requests,
     memory,
     serve,
@@ -40,6 +41,7 @@ evaluate.register(app)
 evaluate_plans.register(evaluate.eval_app)
 evaluate_chat.register(evaluate.eval_app)
 evaluate_requests.register(evaluate.eval_app)
+evaluate_population.register(evaluate.eval_app)
 agent.register(app)
 demos.register(app)
 memory.register(app)
