@@ -165,6 +165,7 @@ def main() -> None:
             mcp_http=False,
             workers=args.workers,
             queue_size=max(0, capacity - args.workers),
+            rate_limit_per_min=0,  # measuring the queue, not the per-key limit
         )
         app = create_app(settings, agent=agent)
         with serve_in_thread(app, timeout_s=120) as base:

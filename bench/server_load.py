@@ -142,6 +142,7 @@ def main() -> None:
         memory_url=args.db,
         workers=args.workers,
         queue_size=max(32, args.clients),
+        rate_limit_per_min=0,  # measuring throughput, not the per-key limit
     )
     app = create_app(settings, agent=agent)
     store = app.state.recpilot.store

@@ -135,7 +135,7 @@ def test_full_queue_answers_429_with_retry_after(
 
     with serve_in_thread(app) as base:
         responses = asyncio.run(flood(base))
-        metrics = httpx.get(f"{base}/metrics").text
+        metrics = httpx.get(f"{base}/metrics", headers=bearer_header(ADMIN_KEY)).text
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 200, 429, 429, 429]  # 1 running + 1 waiting admitted
     rejected = next(r for r in responses if r.status_code == 429)
@@ -163,4 +163,5 @@ def test_failing_llm_gives_a_degraded_turn(
         assert r.status_code == 200 and body["degraded"] is True
         assert body["items"] and all("Horror" in c["labels"] for c in body["items"])
         assert any("endpoint down" in reason for reason in body["degraded_reasons"])
-        assert "recpilot_degraded_turns_total 1" in client.get("/metrics").text
+        metrics = client.get("/metrics", headers=bearer_header(ADMIN_KEY)).text
+        assert "recpilot_degraded_turns_total 1" in metrics

@@ -187,7 +187,7 @@ def test_health_ready_metrics_request_id(make_app: Callable[..., FastAPI]) -> No
         )
         assert r.headers["x-request-id"] == "abc-123"
         assert len(client.get("/healthz").headers["x-request-id"]) == 16
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=auth(ADMIN)).text
         assert 'recpilot_turns_total{degraded="false",surface="rest"} 1' in text
         assert "recpilot_turn_seconds_count" in text and "recpilot_queue_depth 0" in text
         assert 'route="/v1/sessions",status="200"' in text

@@ -13,13 +13,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from recpilot import __version__
@@ -30,11 +31,11 @@ from recpilot.mcp_server.server import build_mcp_server
 from recpilot.memory.store import MemoryStore
 from recpilot.server.auth import Forbidden, Principal, Unauthenticated, authenticate
 from recpilot.server.metrics import Metrics
-from recpilot.server.middleware import RequestContextMiddleware
+from recpilot.server.middleware import Limits, RequestContextMiddleware
 from recpilot.server.openai_api import router as openai_router
 from recpilot.server.rest import router as rest_router
 from recpilot.server.settings import ServerSettings
-from recpilot.server.state import AppState, NotReady
+from recpilot.server.state import AppState, NotReady, principal
 from recpilot.server.work import Overloaded, WorkQueue
 from recpilot.service.conversation import ConversationService
 from recpilot.service.keys import KeyRing
@@ -72,9 +73,14 @@ def _handlers(app: FastAPI, settings: ServerSettings) -> None:
         return _error(400, "invalid_request", str(exc), request)
 
     async def http(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
+        assert isinstance(exc, StarletteHTTPException)  # FastAPI's and the router's (404, 405)
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
         return _error(
-            exc.status_code, "invalid_request", str(exc.detail), request, **(exc.headers or {})
+            exc.status_code,
+            kind or "invalid_request",
+            str(exc.detail),
+            request,
+            **(exc.headers or {}),
         )
 
     async def invalid(request: Request, exc: Exception) -> Response:
@@ -95,7 +101,7 @@ def _handlers(app: FastAPI, settings: ServerSettings) -> None:
     app.add_exception_handler(UnknownId, unknown)
     app.add_exception_handler(ValueError, bad_value)
     app.add_exception_handler(ConfigError, bad_value)
-    app.add_exception_handler(HTTPException, http)
+    app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(RecpilotError, failure)
 
@@ -198,9 +204,14 @@ def create_app(
         )
 
     @app.get(
-        "/metrics", tags=["ops"], summary="Prometheus metrics", response_class=PlainTextResponse
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics (admin key)",
+        response_class=PlainTextResponse,
     )
-    async def metrics_text() -> PlainTextResponse:
+    def metrics_text(who: Annotated[Principal, Depends(principal)]) -> PlainTextResponse:
+        if not who.admin:
+            raise Forbidden("/metrics needs an admin key")
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     @app.get("/", include_in_schema=False)
@@ -218,9 +229,12 @@ def create_app(
                 "/mcp", endpoint=StreamableHTTPASGIApp(manager), methods=["GET", "POST", "DELETE"]
             )
         )
-    app.add_middleware(
-        RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes
+    limits = Limits(
+        max_body_bytes=settings.max_body_bytes,
+        max_header_bytes=settings.max_header_bytes,
+        rate_limit_per_min=settings.rate_limit_per_min,
     )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, limits=limits)
     return app
 
 

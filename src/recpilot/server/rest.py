@@ -79,6 +79,12 @@ def check_message(state: AppState, text: str) -> None:
         raise HTTPException(413, f"message is {len(text)} characters; the limit is {limit}")
     if not text.strip():
         raise HTTPException(422, "message is empty")
+    if "\x00" in text:
+        raise HTTPException(422, "message holds a NUL character; remove it")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise HTTPException(
+            422, "message holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+        )
 
 
 def session_owner(service: ConversationService, session_id: str) -> str | None:

@@ -41,6 +41,9 @@ class ServerSettings(BaseModel):
     max_message_chars: int = Field(2000, ge=1)
     max_messages: int = Field(50, ge=1)  # chat completions: messages per request
     max_body_bytes: int = Field(64_000, ge=256)
+    max_header_bytes: int = Field(16_384, ge=1024)  # all request headers together (431)
+    # Per API key (or client address without a key), per server process; 0 = no limit (429).
+    rate_limit_per_min: int = Field(600, ge=0)
     max_items: int = Field(20, ge=1, le=20)  # n / limit on recommend, similar, search
     mcp_http: bool = True  # mount MCP streamable HTTP at /mcp
 
