@@ -35,6 +35,7 @@ from recpilot.catalog.profile import CatalogProfile, Role, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable
 from recpilot.llm.base import LLM, LLMRequest, Message
+from recpilot.llm.deadline import Deadline, DeadlineSpent, within
 from recpilot.tools.base import Tool, ToolContext
 from recpilot.tools.bus import CandidateBus
 from recpilot.tools.registry import default_tools
@@ -54,6 +55,9 @@ class AgentSettings:
     llm_reply: bool = True  # write the reply with the LLM (else the template)
     # Skip the LLM when the rules reading explains every word of the message.
     route: bool = True
+    # Seconds the turn's LLM calls may take together (plan, repair, critic, reply); None:
+    # the backend's default (recpilot.llm.deadline).
+    deadline_s: float | None = None
 
 
 class Agent:
@@ -94,9 +98,16 @@ class Agent:
     def brain(self) -> str:
         return "rules" if self.llm is None else self.llm.name
 
+    def _deadline(self) -> Deadline | None:
+        """This turn's LLM deadline (None without an LLM)."""
+        if self.llm is None:
+            return None
+        return Deadline(self.settings.deadline_s or self.llm.turn_deadline_s)
+
     def turn(self, session: Session, message: str) -> TurnRecord:
         """One whole turn: read, route, plan, execute, reply."""
         started = time.perf_counter()
+        deadline = self._deadline()
         record = TurnRecord(message=message, brain=self.brain)
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS]
@@ -123,7 +134,7 @@ class Agent:
         ran = self._react(message, session, record)
         if ran is None:
             ran = self._plan_and_execute(
-                message, req, rules_plan, decided_by, session, record, marks
+                message, req, rules_plan, decided_by, session, record, marks, deadline
             )
         ctx, notes = ran
         t_tools = marks.get("tools", t_plan)  # ReAct interleaves planning and tools
@@ -136,7 +147,7 @@ class Agent:
         t_reply = time.perf_counter()
         used = {s.tool for s in record.steps}
         lookup = "lookup_items" in used and used <= {"lookup_items", "finalize"}
-        record.reply = self._reply(message, record, lookup, ctx)
+        record.reply = self._reply(message, record, lookup, ctx, within(self.reply_llm, deadline))
         done = time.perf_counter()
         record.degraded = bool(record.degraded_reasons)
         record.timings_ms = {
@@ -158,9 +169,10 @@ class Agent:
         session: Session,
         record: TurnRecord,
         marks: dict[str, float],
+        deadline: Deadline | None,
     ) -> tuple[ToolContext, list[str]]:
         """Plan-first: plan (LLM or rules), then run the plan over a fresh bus."""
-        outcome = self._plan(message, req, rules_plan, decided_by, session)
+        outcome = self._plan(message, req, rules_plan, decided_by, session, deadline)
         record.llm.extend(outcome.calls)
         record.notes.extend(outcome.notes)
         record.degraded_reasons.extend(outcome.degraded_reasons)
@@ -247,6 +259,7 @@ class Agent:
         rules_plan: Plan,
         decided_by: dict[str, str],
         session: Session,
+        deadline: Deadline | None,
     ) -> PlanOutcome:
         """The rules plan when there is no LLM, when the ReAct loop already failed, or when
         the rules reading explains every word of the message (routing: the LLM is only asked
@@ -258,7 +271,9 @@ class Agent:
             return PlanOutcome(
                 plan=rules_plan, reading=req, decided_by=decided_by, source="rules-routed"
             )
-        return self.planner.plan(message, self._context_text(session), req, rules_plan, decided_by)
+        context = self._context_text(session)
+        llm = within(self.planner.llm, deadline)
+        return self.planner.plan(message, context, req, rules_plan, decided_by, llm)
 
     def _flag_failed_steps(self, record: TurnRecord) -> None:
         """A filter or retrieval step that failed changes the answer: say so, flag it."""
@@ -332,9 +347,12 @@ class Agent:
             return ""
         return fenced("Session context", lines, CONTEXT_CHARS) + "\n"
 
-    def _reply(self, message: str, record: TurnRecord, lookup: bool, ctx: ToolContext) -> str:
+    def _reply(
+        self, message: str, record: TurnRecord, lookup: bool, ctx: ToolContext, llm: LLM | None
+    ) -> str:
+        """The reply: the LLM's introduction over the data-backed list, or the template.
+        ``llm``: the reply backend seen through the turn's deadline."""
         template = template_reply(record.items, record.notes, lookup)
-        llm = self.reply_llm
         # A factual answer is the catalog row itself: LLM prose about an item invents facts
         # (a 1.5B reply credited Casablanca to Hitchcock), so lookups keep the template.
         if llm is None or not self.settings.llm_reply or not record.items or lookup:
@@ -347,7 +365,10 @@ class Agent:
             response = llm.request(request)
         except LLMUnavailable as exc:
             record.llm.append(LLMCall.failed("reply", llm.name, exc))
-            record.degraded_reasons.append(f"reply LLM unavailable: {exc}")
+            skipped = isinstance(exc, DeadlineSpent)
+            record.degraded_reasons.append(
+                f"reply LLM {'skipped' if skipped else 'unavailable'}: {exc}"
+            )
             return template
         record.llm.append(LLMCall.answered("reply", response))
         grounding = check_grounding(response.text, record.items, ctx.seeds, self.resolver)

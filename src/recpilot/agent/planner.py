@@ -21,6 +21,8 @@ from recpilot.catalog.profile import CatalogProfile, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable, RecpilotError
 from recpilot.llm.base import LLM, LLMRequest, LLMResponse, Message
+from recpilot.llm.breaker import LLMCircuitOpen
+from recpilot.llm.deadline import DeadlineSpent
 from recpilot.llm.json_output import parse_json
 from recpilot.tools.base import Tool
 from recpilot.tools.resolve import TitleResolver
@@ -88,10 +90,13 @@ class LLMPlanner:
         req: Request,
         fallback: Plan,
         decided_by: dict[str, str],
+        llm: LLM | None = None,
     ) -> PlanOutcome:
         """Ask the LLM for a whole plan; read it back, merge its reading with the rules
         reading ``req`` (``decided_by``: who decided each of its constraints), write the
-        merged request into the plan and check what is left; one repair round."""
+        merged request into the plan and check what is left; one repair round. ``llm``: the
+        backend to ask this turn (the planner's own, seen through the turn's deadline)."""
+        llm = llm or self.llm
         messages = [Message(role="system", content=self.system)]
         for demo in self.demos.select(message):
             messages.append(Message(role="user", content=user_turn(demo.request)))
@@ -99,19 +104,22 @@ class LLMPlanner:
         messages.append(Message(role="user", content=user_turn(message, context)))
         outcome = PlanOutcome(plan=fallback, reading=req, decided_by=dict(decided_by))
         rounds = 1 + (self.settings.repair_rounds if self.settings.validate else 0)
-        unavailable = 0
+        failure: LLMUnavailable | None = None  # the first call that failed
         attempt = 0
         last_problems: list[str] = []
         schema_failed = False
         while attempt < rounds:
             purpose = "plan" if attempt == 0 else "repair"
             try:
-                response = self._call(messages, purpose, outcome)
+                response = self._call(llm, messages, purpose, outcome)
             except LLMUnavailable as exc:
-                unavailable += 1
-                if unavailable <= 1:
-                    continue  # retry once
-                outcome.degraded_reasons.append(f"LLM unavailable: {exc}")
+                # Retry once, unless the circuit is open or the turn's time is spent; the
+                # reason names the first fault (a retry after a hang only finds no time left).
+                stopped = isinstance(exc, (LLMCircuitOpen, DeadlineSpent))
+                if failure is None and not stopped:
+                    failure = exc
+                    continue
+                outcome.degraded_reasons.append(f"LLM unavailable: {failure or exc}")
                 break
             attempt += 1
             answer = response.text
@@ -140,7 +148,7 @@ class LLMPlanner:
                         problems = problems or check_plan(steps, reading, self.resolver)
                     outcome.reading, outcome.decided_by = reading, sources
                 if not problems and self.settings.critic and attempt < rounds:
-                    problems = self._critique(message, plan, outcome)
+                    problems = self._critique(llm, message, plan, outcome)
                 if not problems:
                     outcome.plan = plan
                     outcome.source = "llm" if attempt == 1 else "llm+repair"
@@ -167,7 +175,7 @@ class LLMPlanner:
         outcome.source = "rules-fallback"
         return outcome
 
-    def _critique(self, message: str, plan: Plan, outcome: PlanOutcome) -> list[str]:
+    def _critique(self, llm: LLM, message: str, plan: Plan, outcome: PlanOutcome) -> list[str]:
         """The optional LLM critic: one schema-constrained verdict on a plan that passed the
         validators. An unavailable critic or an unreadable verdict accepts the plan."""
         request = LLMRequest(
@@ -176,24 +184,26 @@ class LLMPlanner:
             max_tokens=80,
         )
         try:
-            response = self.llm.request(request)
+            response = llm.request(request)
             verdict = parse_json(response.text)
         except (LLMUnavailable, RecpilotError) as exc:
-            outcome.calls.append(LLMCall.failed("critic", self.llm.name, exc))
+            outcome.calls.append(LLMCall.failed("critic", llm.name, exc))
             return []
         outcome.calls.append(LLMCall.answered("critic", response))
         if isinstance(verdict, dict) and verdict.get("ok") is False and verdict.get("problem"):
             return [f"critic: {str(verdict['problem'])[:200]}"]
         return []
 
-    def _call(self, messages: list[Message], purpose: str, outcome: PlanOutcome) -> LLMResponse:
+    def _call(
+        self, llm: LLM, messages: list[Message], purpose: str, outcome: PlanOutcome
+    ) -> LLMResponse:
         request = LLMRequest(
             messages=messages, json_schema=self.schema, max_tokens=self.settings.max_tokens
         )
         try:
-            response = self.llm.request(request)
+            response = llm.request(request)
         except LLMUnavailable as exc:
-            outcome.calls.append(LLMCall.failed(purpose, self.llm.name, exc))
+            outcome.calls.append(LLMCall.failed(purpose, llm.name, exc))
             raise
         outcome.calls.append(LLMCall.answered(purpose, response))
         return response

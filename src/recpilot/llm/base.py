@@ -29,6 +29,10 @@ class LLMRequest(BaseModel):
     for the embedded model, ``response_format`` for OpenAI-compatible servers). Callers should
     still validate the result (:func:`recpilot.llm.json_output.validate_against`): servers
     differ in how strictly they enforce schemas.
+
+    ``timeout_s``, when set, is the wall-clock time the call may take (the rest of the turn's
+    deadline, :mod:`recpilot.llm.deadline`); a backend that cannot answer within it raises
+    :class:`~recpilot.errors.LLMUnavailable`. ``None``: the backend's own timeout.
     """
 
     messages: list[Message]
@@ -36,6 +40,7 @@ class LLMRequest(BaseModel):
     max_tokens: int = Field(default=512, ge=1)
     temperature: float = Field(default=0.0, ge=0.0)
     stop: list[str] = Field(default_factory=list)
+    timeout_s: float | None = Field(default=None, gt=0.0)
 
 
 class LLMResponse(BaseModel):
@@ -52,6 +57,8 @@ class LLM(ABC):
     """An LLM backend. Implement :meth:`request`; override :meth:`close` if it holds resources."""
 
     name: str = "llm"
+    # The default per-turn budget for this backend's calls (recpilot.llm.deadline).
+    turn_deadline_s: float = 20.0
 
     @abstractmethod
     def request(self, req: LLMRequest) -> LLMResponse:

@@ -62,7 +62,15 @@ class CallStats:
 
 class LocalLLM(LLM):
     """An embedded GGUF model. ``model`` is an embedded model key (see
-    :data:`recpilot.llm.weights.EMBEDDED_MODELS`) or a path to a ``.gguf`` file."""
+    :data:`recpilot.llm.weights.EMBEDDED_MODELS`) or a path to a ``.gguf`` file.
+
+    A request's ``timeout_s`` is not enforced inside a call: the non-streaming call, which
+    reports token usage, cannot be stopped from Python (llama-cpp-python 0.3 runs logits
+    processors as C callbacks and swallows their exceptions), so a call runs to
+    ``max_tokens`` (320 for a plan). The turn's deadline holds
+    between calls (:mod:`recpilot.llm.deadline`): once spent, no further call is made."""
+
+    turn_deadline_s = 60.0  # a 2-core CPU: see recpilot.llm.deadline
 
     def __init__(
         self,

@@ -8,7 +8,9 @@
 ``local:/path/to/model.gguf``   any GGUF file with a chat template
 ``openai:MODEL``                an OpenAI-compatible server; base URL and key from
                                 ``RECPILOT_LLM_BASE_URL`` / ``RECPILOT_LLM_API_KEY``, falling back
-                                to ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``
+                                to ``OPENAI_BASE_URL`` / ``OPENAI_API_KEY``; its circuit
+                                breaker from ``RECPILOT_LLM_BREAKER_FAILURES`` (default 3)
+                                and ``RECPILOT_LLM_BREAKER_COOLDOWN_S`` (default 30)
 ``scripted``                    :class:`~recpilot.llm.scripted.ScriptedLLM` (tests)
 ==============================  =================================================================
 
@@ -22,11 +24,14 @@ from collections.abc import Mapping
 
 from recpilot.errors import ConfigError
 from recpilot.llm.base import LLM
+from recpilot.llm.breaker import BreakerSettings
 from recpilot.llm.scripted import ScriptedLLM
 from recpilot.llm.weights import DEFAULT_MODEL, EMBEDDED_MODELS
 
 ENV_BASE_URL = "RECPILOT_LLM_BASE_URL"
 ENV_API_KEY = "RECPILOT_LLM_API_KEY"
+ENV_BREAKER_FAILURES = "RECPILOT_LLM_BREAKER_FAILURES"
+ENV_BREAKER_COOLDOWN = "RECPILOT_LLM_BREAKER_COOLDOWN_S"
 FALLBACK_BASE_URL = "OPENAI_BASE_URL"
 FALLBACK_API_KEY = "OPENAI_API_KEY"
 
@@ -45,6 +50,20 @@ def valid_forms() -> list[str]:
 
 def _env(primary: str, fallback: str, environ: Mapping[str, str]) -> str | None:
     return environ.get(primary) or environ.get(fallback) or None
+
+
+def breaker_settings(environ: Mapping[str, str]) -> BreakerSettings:
+    """The remote backends' circuit breaker, from the environment (defaults otherwise)."""
+    defaults = BreakerSettings()
+    failures = environ.get(ENV_BREAKER_FAILURES) or str(defaults.failures)
+    cooldown = environ.get(ENV_BREAKER_COOLDOWN) or str(defaults.cooldown_s)
+    try:
+        return BreakerSettings(failures=int(failures), cooldown_s=float(cooldown))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{ENV_BREAKER_FAILURES} must be a whole number >= 1 and {ENV_BREAKER_COOLDOWN} "
+            f"seconds >= 0 (got {failures!r} and {cooldown!r}): {exc}"
+        ) from None
 
 
 def is_embedded(spec: str) -> bool:
@@ -82,5 +101,6 @@ def resolve_llm(
             base_url=_env(ENV_BASE_URL, FALLBACK_BASE_URL, env),
             api_key=_env(ENV_API_KEY, FALLBACK_API_KEY, env),
             timeout_s=timeout_s,
+            breaker=breaker_settings(env),
         )
     raise ConfigError(f"unknown LLM spec {spec!r}; valid forms: {', '.join(valid_forms())}")
