@@ -44,6 +44,26 @@ class ItemFacts:
     popularity: np.ndarray  # train interactions per item
     pop_pct: np.ndarray  # popularity percentile in [0, 1] (ties share the mean rank)
 
+    @classmethod
+    def build(
+        cls,
+        item_ids: tuple[str, ...],
+        titles: tuple[str, ...],
+        attribute: str,
+        per_item: list[list[str]],
+        popularity: np.ndarray,
+    ) -> ItemFacts:
+        """Facts from each item's category values (aligned with ``item_ids``)."""
+        values = tuple(sorted({v for vs in per_item for v in vs}))
+        if not values:
+            raise ConfigError(f"the category attribute {attribute!r} has no values")
+        col = {v: k for k, v in enumerate(values)}
+        matrix = np.zeros((len(item_ids), len(values)), dtype=np.float32)
+        for i, vs in enumerate(per_item):
+            matrix[i, [col[v] for v in vs]] = 1.0
+        pop = np.asarray(popularity, dtype=np.float64)
+        return cls(item_ids, titles, attribute, values, matrix, pop, percentile(pop))
+
     def labels(self, item: int, limit: int = 3) -> list[str]:
         """The item's category values, at most ``limit``."""
         cols = np.flatnonzero(self.matrix[item])[:limit]
@@ -121,23 +141,13 @@ def item_facts(catalog: Catalog, profile: CatalogProfile, split: Split) -> ItemF
         return [str(v) for v in found if str(v).strip() and str(v).lower() != "unknown"]
 
     per_item = [as_values(rows.get(i)) for i in item_ids]
-    values = tuple(sorted({v for vs in per_item for v in vs}))
-    if not values:
-        raise ConfigError(f"the category attribute {attribute!r} of {catalog.name!r} is empty")
-    col = {v: k for k, v in enumerate(values)}
-    matrix = np.zeros((len(item_ids), len(values)), dtype=np.float32)
-    for i, vs in enumerate(per_item):
-        matrix[i, [col[v] for v in vs]] = 1.0
     titles = catalog.titles()
-    popularity = split.train.item_popularity().astype(np.float64)
-    return ItemFacts(
-        item_ids=item_ids,
-        titles=tuple(display_title(titles.get(i, i)) for i in item_ids),
-        attribute=attribute,
-        values=values,
-        matrix=matrix,
-        popularity=popularity,
-        pop_pct=percentile(popularity),
+    return ItemFacts.build(
+        item_ids,
+        tuple(display_title(titles.get(i, i)) for i in item_ids),
+        attribute,
+        per_item,
+        split.train.item_popularity(),
     )
 
 
