@@ -52,13 +52,23 @@ class Served:
 
 
 def serve(
-    home: str, db: str, dataset: str, log: Path, *, timeout_s: float = 120.0, workers: int = 2
+    home: str,
+    db: str,
+    dataset: str,
+    log: Path,
+    *,
+    timeout_s: float = 120.0,
+    threads: int = 2,
+    workers: int = 1,
+    extra: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Served:
-    """Start ``recpilot serve`` and wait until ``/readyz`` says ready."""
+    """Start ``recpilot serve`` (``workers`` processes of ``threads`` turn threads each) and
+    wait until ``/readyz`` says ready."""
     port = free_port()
-    env = cli_env(home) | {"RECPILOT_API_KEYS": f"{ADMIN_KEY}:*"}
+    env = cli_env(home) | {"RECPILOT_API_KEYS": f"{ADMIN_KEY}:*"} | (env or {})
     args = ["serve", "--port", str(port), "--dataset", dataset, "--embedder", "hashing"]
-    args += ["--db", db, "--workers", str(workers)]
+    args += ["--db", db, "--threads", str(threads), "--workers", str(workers), *extra]
     handle = log.open("wb")
     proc = subprocess.Popen([*CLI, *args], env=env, stdout=handle, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

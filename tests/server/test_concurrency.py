@@ -21,7 +21,7 @@ GENRES = ["Action", "Comedy", "Documentary", "Drama", "Horror", "Romance", "Sci-
 
 
 def test_fifty_concurrent_sessions_do_not_bleed(make_app: Callable[..., FastAPI]) -> None:
-    app = make_app(workers=4, queue_size=100)
+    app = make_app(threads=4, queue_size=100)
 
     async def one(
         client: httpx.AsyncClient, k: int
@@ -75,7 +75,7 @@ def test_per_session_lock_serialises_one_session(
 ) -> None:
     calls: list[tuple[str, float, float]] = []
     agent = synthetic_agent(llm=_slow_llm(0.25, calls))
-    app = make_app(agent=agent, workers=4, queue_size=10)
+    app = make_app(agent=agent, threads=4, queue_size=10)
 
     async def burst(base: str) -> list[int]:
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:
@@ -118,7 +118,7 @@ def test_full_queue_answers_429_with_retry_after(
     serve_home: str, make_app: Callable[..., FastAPI]
 ) -> None:
     agent = synthetic_agent(llm=_slow_llm(0.4, []))
-    app = make_app(agent=agent, workers=1, queue_size=1, retry_after_s=3)
+    app = make_app(agent=agent, threads=1, queue_size=1, retry_after_s=3)
 
     async def flood(base: str) -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=base, timeout=60) as client:

@@ -32,12 +32,21 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to bind."),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
     llm: str = typer.Option("rules", "--llm", help="Brain: rules, local, local:..., openai:MODEL."),
-    workers: int | None = typer.Option(
-        None,
+    workers: int = typer.Option(
+        1,
         "--workers",
         min=1,
-        help="Threads running turns (default: 1 with an embedded LLM, which answers one call "
-        "at a time; 2 otherwise).",
+        max=64,
+        help="Server processes sharing the port. Every process opens the catalog and model "
+        "files read-only and the same memory store (use PostgreSQL, or the SQLite file on one "
+        "machine), so a session continues on any of them.",
+    ),
+    threads: int | None = typer.Option(
+        None,
+        "--threads",
+        min=1,
+        help="Threads running turns in each process (default: 1 with an embedded LLM, which "
+        "answers one call at a time; 2 otherwise).",
     ),
     queue_size: int = typer.Option(32, "--queue-size", help="Turns that may wait; more get 429."),
     allow_anonymous: bool = typer.Option(
@@ -64,12 +73,18 @@ def serve(
         port=port,
         dataset=dataset,
         llm=llm,
-        workers=workers or (1 if is_embedded(llm) else 2),
+        threads=threads or (1 if is_embedded(llm) else 2),
         queue_size=queue_size,
         allow_anonymous=allow_anonymous or None,
         memory_url=memory_url,
         embedder=embedder,
     )
+    if workers > 1 and is_embedded(llm):
+        typer.echo(
+            f"warning: {workers} processes each load the embedded LLM ({llm}); an "
+            "OpenAI-compatible LLM server shared by the workers scales better (docs/deploy.md)",
+            err=True,
+        )
     app = create_app(settings)  # opens the store: ConfigError (exit 2) when it cannot
     if (
         not settings.allow_anonymous
@@ -81,7 +96,23 @@ def serve(
             "(works while the server runs) or pass --allow-anonymous for local use",
             err=True,
         )
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        return
+    from recpilot.server.workers import prepare, worker_environment
+
+    app.state.recpilot.store.close()
+    prepare(settings)  # the catalog and models built once, here, before any worker opens them
+    with worker_environment(settings):
+        uvicorn.run(
+            "recpilot.server.workers:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
 
 
 def mcp(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -143,7 +144,7 @@ def create_app(
         store=store,
         keys=keys,
         metrics=metrics,
-        queue=WorkQueue(settings.workers, settings.queue_size, settings.retry_after_s),
+        queue=WorkQueue(settings.threads, settings.queue_size, settings.retry_after_s),
         service=service,
     )
     _describe(metrics, state)
@@ -200,6 +201,7 @@ def create_app(
                 "dataset": state.service.catalog.name,
                 "brain": state.service.agent.brain,
                 "memory": state.store.dialect,
+                "worker": os.getpid(),
             }
         )
 

@@ -35,7 +35,7 @@ class ServerSettings(BaseModel):
     api_keys: list[StaticKey] = Field(default_factory=list)
     # A key file of an older version (<data home>/api_keys.json): imported into the store.
     keys_file: Path | None = None
-    workers: int = Field(2, ge=1, le=64)  # threads running turns (1 for an embedded LLM)
+    threads: int = Field(2, ge=1, le=64)  # threads running turns (1 for an embedded LLM)
     queue_size: int = Field(32, ge=0, le=10_000)  # turns that may wait for a worker
     retry_after_s: int = Field(2, ge=1)
     max_message_chars: int = Field(2000, ge=1)
