@@ -53,6 +53,7 @@ class AgentOptions:
     mode: Literal["plan", "react"] = "plan"
     critic: bool = False
     route: bool = True  # skip the LLM when the rules reading explains the whole message
+    deadline_s: float | None = None  # the turn's LLM budget (None: the backend's default)
 
 
 def model_suite(catalog: Catalog, options: AgentOptions, profile: CatalogProfile) -> ModelSuite:
@@ -147,7 +148,9 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
         llm=llm,
         reply_llm=reply_llm,
         tools=tools,
-        settings=AgentSettings(llm_reply=options.llm_reply, route=options.route),
+        settings=AgentSettings(
+            llm_reply=options.llm_reply, route=options.route, deadline_s=options.deadline_s
+        ),
         profile=profile,
     )
     if llm is not None:

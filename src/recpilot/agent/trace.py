@@ -87,6 +87,7 @@ class TurnRecord(BaseModel):
             "plan": self.plan,
             "llm_calls": self.llm_calls,
             "degraded": self.degraded,
+            "degraded_reasons": self.degraded_reasons,
             "timings_ms": self.timings_ms,
             "steps": [step.model_dump() for step in self.steps],
             "notes": self.notes,

@@ -17,6 +17,7 @@ from rich.table import Table
 from recpilot.agent.build import AgentOptions, build_agent, new_session
 from recpilot.agent.trace import TurnRecord
 from recpilot.catalog.datasets import DEFAULT_DATASET
+from recpilot.llm.deadline import ENV_DEADLINE
 from recpilot.service.conversation import ConversationService
 
 DB_HELP = (
@@ -29,6 +30,16 @@ LLM_HELP = (
     "Brain: rules (no LLM), local (embedded 1.5B), local:qwen2.5-coder-0.5b, "
     "local:/path/model.gguf, openai:MODEL (RECPILOT_LLM_BASE_URL / RECPILOT_LLM_API_KEY)."
 )
+DEADLINE_HELP = (
+    "Seconds the turn's LLM calls may take together (plan, repair, reply); when spent, the "
+    "turn answers from the rules, flagged degraded. Default: 20 for openai:, 60 for local."
+)
+
+
+def deadline_option() -> float | None:
+    return typer.Option(None, "--deadline", min=0.1, envvar=ENV_DEADLINE, help=DEADLINE_HELP)
+
+
 # The first two are read by rules alone (no LLM call); the third needs the LLM to read an
 # audience; the fourth is a question answered from the catalog row.
 DEMO_REQUESTS = (
@@ -46,7 +57,13 @@ def register(app: typer.Typer) -> None:
 
 
 def agent_options(
-    dataset: str, llm: str, demos: str, validate: bool, mode: str = "plan", critic: bool = False
+    dataset: str,
+    llm: str,
+    demos: str,
+    validate: bool,
+    mode: str = "plan",
+    critic: bool = False,
+    deadline_s: float | None = None,
 ) -> AgentOptions:
     if demos not in ("dynamic", "fixed", "none"):
         raise typer.BadParameter("use dynamic, fixed or none", param_hint="--demos")
@@ -55,7 +72,13 @@ def agent_options(
     demo_mode: Literal["dynamic", "fixed", "none"] = demos  # type: ignore[assignment]
     plan_mode: Literal["plan", "react"] = mode  # type: ignore[assignment]
     return AgentOptions(
-        dataset=dataset, llm=llm, demos=demo_mode, validate=validate, mode=plan_mode, critic=critic
+        dataset=dataset,
+        llm=llm,
+        demos=demo_mode,
+        validate=validate,
+        mode=plan_mode,
+        critic=critic,
+        deadline_s=deadline_s,
     )
 
 
@@ -84,9 +107,10 @@ def ask(
     mode: str = typer.Option(
         "plan", "--mode", help="plan: one LLM call writes the whole plan; react: one call per tool."
     ),
+    deadline: float | None = deadline_option(),
 ) -> None:
     """Ask once and print the recommendation (items with reasons)."""
-    agent = build_agent(agent_options(dataset, llm, demos, validate, mode, critic))
+    agent = build_agent(agent_options(dataset, llm, demos, validate, mode, critic, deadline))
     with ConversationService.open(agent, db) as service:
         out = service.turn(user, text, session)
     record = out.record
@@ -106,10 +130,11 @@ def chat(
         False, "--trace", help="Show the plan, tool calls, timings and LLM tokens each turn."
     ),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    deadline: float | None = deadline_option(),
 ) -> None:
     """Talk to the agent. Commands: /like N, /dislike N, /trace, /new, /quit."""
     console = Console()
-    agent = build_agent(AgentOptions(dataset=dataset, llm=llm))
+    agent = build_agent(AgentOptions(dataset=dataset, llm=llm, deadline_s=deadline))
     with ConversationService.open(agent, db) as service:
         console.print(
             f"[bold]recpilot[/] · {agent.catalog.name} · brain: {agent.brain}"

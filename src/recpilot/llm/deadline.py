@@ -1,7 +1,7 @@
 """The per-turn LLM deadline.
 
-A turn's LLM use (plan, repair, critic, reply) shares one budget. The agent starts a
-:class:`Deadline` when the turn starts and talks to its backend through
+A turn's LLM use (plan, repair, critic, reply) shares one budget, counted from the turn's
+first LLM call. The agent makes a :class:`Deadline` for each turn and talks to its backend through
 :class:`WithinDeadline`: every call gets the time still left as its ``timeout_s``, and once
 the budget is spent no further call is made this turn (:class:`DeadlineSpent`); the turn then
 answers from the rules path, flagged degraded.
@@ -32,16 +32,20 @@ class DeadlineSpent(LLMUnavailable):
 
 
 class Deadline:
-    """``budget_s`` seconds from creation (monotonic clock)."""
+    """``budget_s`` seconds of LLM use (monotonic clock), counted from the first time it is
+    asked what is left, i.e. from the turn's first LLM call: the work before it (reading the
+    message, choosing demonstrations, loading an embedder) is not LLM time."""
 
     def __init__(self, budget_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         if budget_s <= 0:
             raise ValueError(f"the LLM deadline must be positive, not {budget_s:g} s")
         self.budget_s = budget_s
         self._clock = clock
-        self._end = clock() + budget_s
+        self._end: float | None = None
 
     def remaining(self) -> float:
+        if self._end is None:
+            self._end = self._clock() + self.budget_s
         return max(0.0, self._end - self._clock())
 
     @property

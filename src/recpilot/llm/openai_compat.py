@@ -276,7 +276,7 @@ def _json_fault(exc: json.JSONDecodeError) -> str:
     """'a truncated JSON body (...)' when the text ends inside a value, else 'invalid'."""
     ends_early = exc.msg.startswith("Unterminated") or exc.pos >= len(exc.doc.rstrip())
     kind = "a truncated JSON body" if ends_early else "a body that is not valid JSON"
-    return f"{kind} ({exc.msg} at char {exc.pos} of {len(exc.doc)}): {exc.doc[:_SNIPPET]!r}"
+    return f"{kind} ({exc.msg}; char {exc.pos} of {len(exc.doc)}): {exc.doc[:_SNIPPET]!r}"
 
 
 def _error_detail(body: bytes) -> str:
