@@ -32,6 +32,14 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to bind."),
     dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
     llm: str = typer.Option("rules", "--llm", help="Brain: rules, local, local:..., openai:MODEL."),
+    deadline: float | None = typer.Option(
+        None,
+        "--deadline",
+        min=0.1,
+        envvar="RECPILOT_LLM_DEADLINE_S",
+        help="Seconds a turn's LLM calls may take together; then the turn answers from the "
+        "rules, flagged degraded. Default: 20 for openai:, 60 for local.",
+    ),
     workers: int = typer.Option(
         1,
         "--workers",
@@ -73,6 +81,7 @@ def serve(
         port=port,
         dataset=dataset,
         llm=llm,
+        llm_deadline_s=deadline,
         threads=threads or (1 if is_embedded(llm) else 2),
         queue_size=queue_size,
         allow_anonymous=allow_anonymous or None,

@@ -113,6 +113,7 @@ def _load(state: AppState, agent: Agent | None) -> None:
             opts = AgentOptions(
                 dataset=state.settings.dataset,
                 llm=state.settings.llm,
+                deadline_s=state.settings.llm_deadline_s,
                 embedder=state.settings.embedder,
             )
             agent = build_agent(opts)

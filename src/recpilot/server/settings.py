@@ -24,6 +24,8 @@ ENV_ANONYMOUS = "RECPILOT_ALLOW_ANONYMOUS"
 class ServerSettings(BaseModel):
     dataset: str = DEFAULT_DATASET
     llm: str = "rules"
+    # Seconds a turn's LLM calls may take together; None: the backend's default.
+    llm_deadline_s: float | None = Field(None, gt=0)
     embedder: Literal["minilm", "hashing"] = "minilm"
     # The memory store (sessions, profiles, keys): None for $RECPILOT_DATABASE_URL or the
     # SQLite file under the data home.
