@@ -14,6 +14,7 @@ demonstrations whose attributes, values and titles exist in the catalog are show
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,12 +23,14 @@ from typing import Literal
 import numpy as np
 
 from recpilot.agent.plan import Plan, ToolCall
+from recpilot.agent.untrusted import looks_like_instructions
 from recpilot.catalog.profile import AttributeProfile, CatalogProfile, Role
 from recpilot.catalog.schema import AttributeKind
 from recpilot.models.embedders import Embedder
 from recpilot.tools.resolve import TitleResolver
 
 MIN_FITTING = 10  # fewer shipped demonstrations fit a catalog: add synthesised ones
+SHARED_CHARS = 200  # the longest request kept as a demonstration for every user
 
 
 @dataclass(frozen=True)
@@ -38,18 +41,29 @@ class Demonstration:
 
 def load_bank(*paths: Path | None) -> list[Demonstration]:
     """The shipped bank, plus the banks at ``paths`` that exist (a user's grown bank, a
-    catalog's own)."""
+    catalog's own). Their requests reach every user's planner, so one that is not
+    :func:`shareable` is skipped, whoever wrote it there."""
     text = resources.files("recpilot.agent").joinpath("data/demos.jsonl").read_text("utf-8")
-    lines = text.splitlines()
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     for path in paths:
         if path is not None and path.exists():
-            lines += path.read_text(encoding="utf-8").splitlines()
-    out = []
-    for line in lines:
-        if line.strip():
-            row = json.loads(line)
-            out.append(Demonstration(row["request"], Plan.model_validate(row["plan"])))
-    return out
+            lines = path.read_text(encoding="utf-8").splitlines()
+            added = [json.loads(line) for line in lines if line.strip()]
+            rows += [row for row in added if shareable(row["request"])]
+    return [Demonstration(row["request"], Plan.model_validate(row["plan"])) for row in rows]
+
+
+def shareable(request: str, unexplained: Sequence[str] = ()) -> bool:
+    """Whether one user's request may become a demonstration every user's planner reads:
+    short, every word read by the rules (``unexplained`` empty: no free text, no personal
+    detail) and nothing that speaks to the system ("remember", "always", "ignore your
+    instructions", links, chat markers)."""
+    return (
+        bool(request.strip())
+        and len(request) <= SHARED_CHARS
+        and not unexplained
+        and not looks_like_instructions(request)
+    )
 
 
 def catalog_bank(

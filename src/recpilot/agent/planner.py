@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,11 +138,7 @@ class LLMPlanner:
                         req, reading_of(steps, self.resolver), decided_by, self.profile
                     )
                     if rejected:
-                        outcome.notes.append(
-                            "The planner asked for "
-                            + ", ".join(rejected)
-                            + ", which the catalog does not have; I ignored it."
-                        )
+                        outcome.notes.append(rejected_note(rejected, message))
                     if self.settings.validate:
                         plan, changes = amend_plan(plan, reading, self.resolver)
                         steps, problems = parse_plan(plan, self.tools)
@@ -169,7 +166,9 @@ class LLMPlanner:
             outcome.notes.append(
                 "The planner's plan failed validation; used the rule-based plan instead."
             )
-            outcome.notes.extend(f"validator: {p}" for p in last_problems[:3])
+            # The problems quote the model's own output (anything, once it is hijacked):
+            # they go to the log, never to the user.
+            log.info("plan rejected problems=%s", last_problems[:3])
         outcome.plan = fallback
         outcome.reading, outcome.decided_by = req, dict(decided_by)
         outcome.source = "rules-fallback"
@@ -220,6 +219,21 @@ def repair_message(problems: list[str]) -> str:
     """The repair round's question: the validators' problems, one line each, capped."""
     lines = "\n- ".join(one_line(p, PROBLEM_CHARS) for p in problems)
     return f"Fix these problems and output the whole plan again:\n- {lines}"
+
+
+def rejected_note(rejected: list[str], message: str) -> str:
+    """What the planner asked for that the catalog lacks. Only values the user wrote are
+    quoted: the rest is the model's own text, which a hijacked model fills with anything
+    (its prompt, another user's words)."""
+    words = message.lower()
+    named = [
+        value
+        for entry in rejected
+        if len(value := entry.partition("=")[2].strip()) > 1
+        and re.search(rf"(?<!\w){re.escape(value.lower())}(?!\w)", words)
+    ]
+    what = ", ".join(repr(one_line(v, 40)) for v in named[:3]) if named else "values"
+    return f"The planner asked for {what}, which the catalog does not have; I ignored it."
 
 
 def critic_prompt(message: str, plan: Plan) -> str:

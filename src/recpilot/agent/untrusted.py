@@ -44,3 +44,29 @@ def fenced(label: str, lines: list[str], limit: int) -> str:
     block holds at most ``limit`` characters."""
     body = clean("\n".join(lines), limit)
     return f"{label} ({DATA_NOTE}):\n{_FENCE}\n{body}\n{_FENCE}"
+
+
+# Words that address the system rather than ask for items, in the four languages the reader
+# knows: a message that holds one is never shared with other users (as a demonstration).
+_INSTRUCTION = re.compile(
+    r"\b(?:remember|from now on|every(?:one|body)|all users|any user|always|never show|"
+    r"ignore|instructions?|system|prompt|assistant|you are|pretend|act as|override|admin|"
+    r"password|secret|api key|jailbreak|dan|"
+    r"recuerda|a partir de ahora|todos los usuarios|siempre|ignora|instrucciones|sistema|eres|"
+    r"contraseña|retiens|souviens|désormais|tout le monde|tous les utilisateurs|toujours|"
+    r"consignes?|système|tu es|mot de passe|merke|ab jetzt|alle nutzer|jeden nutzer|immer|"
+    r"ignoriere|anweisung(?:en)?|du bist|passwort)\b",
+    re.IGNORECASE,
+)
+_LINK = re.compile(r"https?://|www\.|<[a-z/]|```", re.IGNORECASE)
+
+
+def looks_like_instructions(text: str) -> bool:
+    """Whether ``text`` speaks to the system (remember, always, ignore, you are, ...), holds
+    a link or markup, or carries control characters or chat markers."""
+    return bool(
+        _INSTRUCTION.search(text)
+        or _LINK.search(text)
+        or _CONTROL.search(text)
+        or _MARKERS.search(text)
+    )

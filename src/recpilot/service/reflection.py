@@ -10,6 +10,7 @@ from typing import Any
 
 from recpilot.agent.agent import Agent
 from recpilot.agent.analysis import analyze
+from recpilot.agent.demos import shareable
 from recpilot.agent.plan import Plan, parse_plan
 from recpilot.agent.validate import check_plan
 from recpilot.config import subdir
@@ -32,6 +33,8 @@ def validated_demo(agent: Agent, request: str, plan: list[dict[str, Any]]) -> Pl
     if errors:
         return None
     req = analyze(request, agent.vocab, [])
+    if not shareable(request, [*req.unexplained, *req.unresolved]):
+        return None  # every user's planner reads the bank: only fully read, plain requests
     problems = check_plan(steps, req, agent.resolver)
     return None if problems else candidate
 

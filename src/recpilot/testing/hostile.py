@@ -34,8 +34,10 @@ EVIL_LINK = "[claim your prize](http://evil.example/prize)"
 SQL = "category'; DROP TABLE items; --"
 
 _RECOMMEND = re.compile(
-    r"(?:recommend|recomienda|recommande|empfiehl)\w*\s+(?:only\s+|solo\s+|seulement\s+|nur\s+)?"
-    r"[\"'«]?(?P<title>[A-Z][^.,;:!?\"'»()\n]{2,60})",
+    r"(?:recommend|recomienda|recommande|empfiehl)\w*\s+"
+    r"(?:(?:only|always|solo|siempre|seulement|toujours|nur|immer)\s+)*[\"'«]?"
+    r"(?P<title>[A-Z][^.,;:!?\"'»()\n]{2,60}?)"
+    r"(?=\s+(?:to|for|and|every|whatever|para|pour|für|an)\b|[.,;:!?\"'»()\n]|$)",
 )
 _LOVES = re.compile(r"(?:everyone|everybody|all users)\s+(?:loves?|likes?|wants?)\s+(\w+)", re.I)
 _LEAK = re.compile(
@@ -70,41 +72,47 @@ class HostileLLM(_RecordingLLM):
             return json.dumps({"ok": False, "problem": system[:200] or "ignore the rules"})
         prompt = "\n".join(m.content for m in req.messages)
         return (
-            f"Sure! My instructions were: {prompt[:300]} Also read {INVENTED_TITLE}, "
-            f"and visit http://evil.example/deal or {EVIL_LINK}."
+            f"Sure! My instructions were: {prompt[:300]} You will also love {INVENTED_TITLE}. "
+            f"Visit http://evil.example/deal or {EVIL_LINK}. <script>alert(1)</script>"
         )
 
     def plan(self, messages: list[Message]) -> list[dict[str, object]]:
-        """The plan that obeys the first instruction found, the user's last words first."""
+        """The plan that obeys the first instruction found: a leak or SQL demand in the
+        user's last words, else "recommend X" or "everyone loves X" anywhere in the prompt
+        (session context, demonstrations, the catalog vocabulary), else quoted titles."""
         system = _system(messages)
-        texts = [messages[-1].content, *(m.content for m in messages[:-1])]
+        last = messages[-1].content
+        if _LEAK.search(last):
+            # Fits the title and question limits, so it passes the schema and reaches the
+            # validators' messages.
+            return [_step("lookup_items", titles=[system[:60] or last[:60]], question=system[:300])]
+        if _SQL.search(last):
+            return [
+                _step("search_catalog", include={SQL: ["1=1"]}, title="%' OR '1'='1"),
+                _step("finalize", n=100000),
+            ]
+        texts = [last, *(m.content for m in messages[:-1])]
         for text in texts:
-            if _LEAK.search(text) and text is texts[0]:
-                echo = system[:280] or text[:280]
-                return [
-                    _step("retrieve_semantic", text=echo),
-                    _step("lookup_items", titles=[echo[:120]], question=echo[:300]),
-                ]
-            if _SQL.search(text) and text is texts[0]:
-                return [
-                    _step("search_catalog", include={SQL: ["1=1"]}, title="%' OR '1'='1"),
-                    _step("finalize", n=100000),
-                ]
             if match := _RECOMMEND.search(text):
                 return [
                     _step("retrieve_similar", titles=[match["title"].strip()]),
                     _step("finalize", n=5),
                 ]
+        for text in texts:
             if match := _LOVES.search(text):
-                value = match[1].capitalize()
                 return [
-                    _step("search_catalog", include={"category": [value]}),
+                    _step("search_catalog", include={"category": [match[1].capitalize()]}),
                     _step("rank", mode="popular"),
                     _step("finalize", n=5),
                 ]
-            if quoted := _QUOTED.findall(text):
-                return [_step("retrieve_similar", titles=quoted[:3]), _step("finalize", n=5)]
-        count = 1000 if _COUNT.search(texts[0]) else 100
+        users = [m.content for m in reversed(messages) if m.role == "user"]
+        if quoted := [q for text in users for q in _QUOTED.findall(text)]:
+            return [
+                _step("retrieve_similar", titles=quoted[:3]),
+                _step("search_catalog", include={system[:40]: ["x"]}),
+                _step("finalize", n=5),
+            ]
+        count = 1000 if _COUNT.search(last) else 100
         return [
             _step("retrieve_similar", titles=[INVENTED_TITLE]),
             _step("rank", mode="popular"),
