@@ -20,6 +20,7 @@ from . import (
     demos,
     evaluate,
     evaluate_chat,
+    evaluate_injections,
     evaluate_plans,
     evaluate_population,
     evaluate_requests,
@@ -41,6 +42,7 @@ evaluate.register(app)
 evaluate_plans.register(evaluate.eval_app)
 evaluate_chat.register(evaluate.eval_app)
 evaluate_requests.register(evaluate.eval_app)
+evaluate_injections.register(evaluate.eval_app)
 evaluate_population.register(evaluate.eval_app)
 agent.register(app)
 demos.register(app)
