@@ -71,9 +71,8 @@ def injections(
     console = Console(stderr=True)
 
     def progress(outcome: CaseOutcome) -> None:
-        if not json_out and sys.stderr.isatty():
-            mark = "held" if outcome.held else "[red]FAILED[/]"
-            console.print(f"{outcome.id}: {mark}", highlight=False)
+        mark = "held" if outcome.held else "[red]FAILED[/]"
+        console.print(f"{outcome.id}: {mark} ({outcome.ms / 1000:.1f} s)", highlight=False)
 
     settings: dict[str, object] = {"llm": spec, "embedder": embedder, "families": wanted}
     report = run_suite(world, cases, settings=settings, progress=progress)
