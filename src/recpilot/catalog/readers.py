@@ -97,6 +97,8 @@ def read_table(path: Path, fmt: str | None = None) -> RawTable:
 def _decode(path: Path, data: bytes) -> str:
     """UTF-8 (a byte-order mark is dropped), or UTF-16 when a byte-order mark says so."""
     encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8"
+    if encoding == "utf-8":
+        _refuse_nul(path, data.find(b"\x00"), data.count(b"\n", 0, data.find(b"\x00")) + 1)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -107,15 +109,18 @@ def _decode(path: Path, data: bytes) -> str:
             file=str(path),
             line=line,
         ) from None
-    nul = text.find("\x00")
-    if nul >= 0:
+    _refuse_nul(path, text.find("\x00"), text.count("\n", 0, text.find("\x00")) + 1)
+    return text.removeprefix("\ufeff")
+
+
+def _refuse_nul(path: Path, offset: int, line: int) -> None:
+    if offset >= 0:
         raise IngestError(
             "the file holds NUL characters: is it UTF-16 without a byte-order mark, or not "
             "text at all? Re-save it as UTF-8, e.g. 'iconv -f utf-16le -t utf-8 IN > OUT'",
             file=str(path),
-            line=text.count("\n", 0, nul) + 1,
+            line=line,
         )
-    return text.removeprefix("\ufeff")
 
 
 def _read_text(path: Path) -> str:
@@ -252,6 +257,8 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
     names: dict[str, None] = {}
     for record in records:
         names.update(dict.fromkeys(record))
+    if not names:
+        raise IngestError("the records have no fields", file=str(path), line=lines[0])
     columns = {name: _json_column([r.get(name) for r in records]) for name in names}
     table = pa.table(columns)
     return RawTable(str(path), table, lambda row: lines[row] if 0 <= row < len(lines) else None)
@@ -281,6 +288,6 @@ def _read_parquet(path: Path) -> RawTable:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(f"not a readable Parquet file ({exc})", file=str(path)) from None
-    if table.num_rows == 0:
-        raise IngestError("file has no rows", file=str(path))
+    if table.num_rows == 0 or table.num_columns == 0:
+        raise IngestError("file has no rows or no columns", file=str(path))
     return RawTable(str(path), table, lambda row: None)

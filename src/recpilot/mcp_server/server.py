@@ -63,6 +63,8 @@ INSTRUCTIONS = (
     "remove_preference for what the user told recpilot to always or never do."
 )
 MAX_RESULTS = 20
+MAX_ID_CHARS = 200  # user, item and preference ids, titles given as seeds
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS)]
 
 
 Values = Annotated[
@@ -150,7 +152,7 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
     async def similar_items(
         ctx: Context,
         items: Annotated[
-            list[str], Field(min_length=1, max_length=5, description="seed item titles or item ids")
+            list[Id], Field(min_length=1, max_length=5, description="seed item titles or item ids")
         ],
         n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many similar items")] = 10,
     ) -> dict[str, Any]:
@@ -168,7 +170,7 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
     @fixable
     async def recommend_for_user(
         ctx: Context,
-        user_id: Annotated[str, Field(description="the user to rank for (your key must own it)")],
+        user_id: Annotated[Id, Field(description="the user to rank for (your key must own it)")],
         n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many items")] = 10,
         include: Values = {},  # noqa: B006
         exclude: Values = {},  # noqa: B006
@@ -197,7 +199,7 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
     async def item_details(
         ctx: Context,
         item_ids: Annotated[
-            list[str], Field(min_length=1, max_length=MAX_RESULTS, description="catalog item ids")
+            list[Id], Field(min_length=1, max_length=MAX_RESULTS, description="catalog item ids")
         ],
     ) -> dict[str, Any]:
         """Catalog facts (title and every attribute) for the given item ids; unknown ids are listed in 'unknown'."""
@@ -215,9 +217,9 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
     async def record_feedback(
         ctx: Context,
         user_id: Annotated[
-            str, Field(description="the user giving feedback (your key must own it)")
+            Id, Field(description="the user giving feedback (your key must own it)")
         ],
-        item_id: Annotated[str, Field(description="catalog item id")],
+        item_id: Annotated[Id, Field(description="catalog item id")],
         kind: Annotated[
             Literal["like", "dislike", "consumed", "not_interested"],
             Field(description="what the user did"),
@@ -233,7 +235,7 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
     @fixable
     async def list_preferences(
         ctx: Context,
-        user_id: Annotated[str, Field(description="the user (your key must own it)")],
+        user_id: Annotated[Id, Field(description="the user (your key must own it)")],
     ) -> dict[str, Any]:
         """What the user told recpilot to never show (exclusions), numeric limits they set, and wishes they stated; each has an id for remove_preference."""
         user = act_for(await caller(ctx), user_id)
@@ -245,8 +247,8 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
     @fixable
     async def remove_preference(
         ctx: Context,
-        user_id: Annotated[str, Field(description="the user (your key must own it)")],
-        preference_id: Annotated[str, Field(description="the id from list_preferences")],
+        user_id: Annotated[Id, Field(description="the user (your key must own it)")],
+        preference_id: Annotated[Id, Field(description="the id from list_preferences")],
     ) -> dict[str, Any]:
         """Remove one stated preference of the user; it stops applying at once, on every interface."""
         user = act_for(await caller(ctx), user_id)
