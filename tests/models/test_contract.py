@@ -14,6 +14,7 @@ FAST: dict[str, dict[str, object]] = {
     "pop": {},
     "itemknn": {"k": 20},
     "ease": {"reg": 100.0},
+    "gfcf": {"k": 4, "alpha": 0.5},
     "als": {"embedding_size": 8, "epochs": 10, "reg": 5.0, "seed": 3},  # tiny data: strong reg
     "bpr": {"embedding_size": 8, "epochs": 200, "learning_rate": 0.05, "seed": 3},
     "sasrec": {
@@ -22,11 +23,17 @@ FAST: dict[str, dict[str, object]] = {
         "num_threads": 1,
     },
     "text": {"embedder": "hashing", "embedding_size": 128},
+    "ensemble": {"members": [
+        {"model": "ease", "weight": 1.0, "settings": {"reg": 100.0}},
+        {"model": "gfcf", "weight": 0.5, "settings": {"k": 4}},
+        {"model": "itemknn", "weight": 0.25},
+    ]},
 }  # fmt: skip
 
 # Registered models under non-default settings that must honour the contract as well.
 VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "itemknn-pmi": ("itemknn", {"similarity": "pmi", "shrink": 100.0}),
+    "gfcf-full-svd": ("gfcf", {"k": 64}),  # k above the data's rank: the dense SVD
 }
 CONTRACT = [*model_names(), *VARIANTS]
 

@@ -47,7 +47,7 @@ def test_misaligned_weights_are_an_error() -> None:
 
 def test_ease_small_and_large_batches_agree() -> None:
     """EASE sums rows for a few histories and multiplies matrices for many: same scores."""
-    from recpilot.models.ease import SMALL_BATCH
+    from recpilot.models.linear import SMALL_BATCH
 
     model = make_model("ease").fit(block_data())
     histories = [[k % 20, (3 * k) % 20, (7 * k + 1) % 20] for k in range(SMALL_BATCH * 3)]

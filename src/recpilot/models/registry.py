@@ -10,7 +10,7 @@ from recpilot.errors import ConfigError
 
 from .base import ModelConfig, Recommender
 
-_NAMES = ("pop", "itemknn", "ease", "als", "bpr", "sasrec", "text")
+_NAMES = ("pop", "itemknn", "ease", "gfcf", "als", "bpr", "sasrec", "text", "ensemble")
 
 
 def model_names() -> list[str]:
@@ -33,6 +33,10 @@ def model_class(name: str) -> type[Recommender]:
             from .ease import EASE
 
             return EASE
+        case "gfcf":
+            from .gfcf import GFCF
+
+            return GFCF
         case "als":
             from .implicit_mf import ALS
 
@@ -49,6 +53,10 @@ def model_class(name: str) -> type[Recommender]:
             from .text import TextEmbedding
 
             return TextEmbedding
+        case "ensemble":
+            from .ensemble import Ensemble
+
+            return Ensemble
     raise ConfigError(f"unknown model {name!r}; valid names: {', '.join(_NAMES)}")
 
 
