@@ -34,8 +34,8 @@ from recpilot.agent.untrusted import fenced, quoted
 from recpilot.catalog.profile import CatalogProfile, Role, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable
-from recpilot.llm.base import LLM, LLMRequest, Message
-from recpilot.llm.deadline import Deadline, DeadlineSpent, within
+from recpilot.llm.base import LLM, CallNotMade, LLMRequest, Message
+from recpilot.llm.deadline import Deadline, within
 from recpilot.tools.base import Tool, ToolContext
 from recpilot.tools.bus import CandidateBus
 from recpilot.tools.registry import default_tools
@@ -364,8 +364,9 @@ class Agent:
         try:
             response = llm.request(request)
         except LLMUnavailable as exc:
-            record.llm.append(LLMCall.failed("reply", llm.name, exc))
-            skipped = isinstance(exc, DeadlineSpent)
+            if not isinstance(exc, CallNotMade):
+                record.llm.append(LLMCall.failed("reply", llm.name, exc))
+            skipped = isinstance(exc, CallNotMade)
             record.degraded_reasons.append(
                 f"reply LLM {'skipped' if skipped else 'unavailable'}: {exc}"
             )

@@ -21,9 +21,7 @@ from recpilot.agent.validate import amend_plan, check_plan, merge, reading_of
 from recpilot.catalog.profile import CatalogProfile, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable, RecpilotError
-from recpilot.llm.base import LLM, LLMRequest, LLMResponse, Message
-from recpilot.llm.breaker import LLMCircuitOpen
-from recpilot.llm.deadline import DeadlineSpent
+from recpilot.llm.base import LLM, CallNotMade, LLMRequest, LLMResponse, Message
 from recpilot.llm.json_output import parse_json
 from recpilot.tools.base import Tool
 from recpilot.tools.resolve import TitleResolver
@@ -116,8 +114,7 @@ class LLMPlanner:
             except LLMUnavailable as exc:
                 # Retry once, unless the circuit is open or the turn's time is spent; the
                 # reason names the first fault (a retry after a hang only finds no time left).
-                stopped = isinstance(exc, (LLMCircuitOpen, DeadlineSpent))
-                if failure is None and not stopped:
+                if failure is None and not isinstance(exc, CallNotMade):
                     failure = exc
                     continue
                 outcome.degraded_reasons.append(f"LLM unavailable: {failure or exc}")
@@ -186,7 +183,8 @@ class LLMPlanner:
             response = llm.request(request)
             verdict = parse_json(response.text)
         except (LLMUnavailable, RecpilotError) as exc:
-            outcome.calls.append(LLMCall.failed("critic", llm.name, exc))
+            if not isinstance(exc, CallNotMade):
+                outcome.calls.append(LLMCall.failed("critic", llm.name, exc))
             return []
         outcome.calls.append(LLMCall.answered("critic", response))
         if isinstance(verdict, dict) and verdict.get("ok") is False and verdict.get("problem"):
@@ -202,7 +200,8 @@ class LLMPlanner:
         try:
             response = llm.request(request)
         except LLMUnavailable as exc:
-            outcome.calls.append(LLMCall.failed(purpose, llm.name, exc))
+            if not isinstance(exc, CallNotMade):
+                outcome.calls.append(LLMCall.failed(purpose, llm.name, exc))
             raise
         outcome.calls.append(LLMCall.answered(purpose, response))
         return response

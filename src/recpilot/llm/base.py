@@ -14,6 +14,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from recpilot.errors import LLMUnavailable
+
+
+class CallNotMade(LLMUnavailable):
+    """The call was not made: the turn's deadline is spent or the backend's circuit is open.
+    Not an LLM call in the turn's record; its reason is in ``degraded_reasons``."""
+
 
 class Message(BaseModel):
     """One chat message."""

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from recpilot.errors import LLMUnavailable
+from recpilot.llm.base import CallNotMade
 
 State = Literal["closed", "open", "half-open"]
 
 
-class LLMCircuitOpen(LLMUnavailable):
+class LLMCircuitOpen(CallNotMade):
     """The backend's circuit is open: the call was not made."""
 
 

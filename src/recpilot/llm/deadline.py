@@ -21,13 +21,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from recpilot.errors import LLMUnavailable
-from recpilot.llm.base import LLM, LLMRequest, LLMResponse
+from recpilot.llm.base import LLM, CallNotMade, LLMRequest, LLMResponse
 
 ENV_DEADLINE = "RECPILOT_LLM_DEADLINE_S"
 
 
-class DeadlineSpent(LLMUnavailable):
+class DeadlineSpent(CallNotMade):
     """The turn's LLM budget is spent: the call was not made."""
 
 

@@ -185,7 +185,7 @@ class OpenAICompatLLM(LLM):
         """One POST, its body read in chunks until ``end`` (monotonic) or the size cap."""
         left = end - time.monotonic()
         if left <= 0:
-            raise LLMUnavailable(f"{self._where()} did not answer within {limit:g} s")
+            raise LLMUnavailable(f"{self._where()} did not answer within {limit:.3g} s")
         try:
             with self._client.stream(
                 "POST", self._url, json=body, timeout=httpx.Timeout(left)
@@ -202,7 +202,7 @@ class OpenAICompatLLM(LLM):
                     chunks.append(chunk)
                     if time.monotonic() > end:
                         raise LLMUnavailable(
-                            f"{self._where()} did not finish its answer within {limit:g} s "
+                            f"{self._where()} did not finish its answer within {limit:.3g} s "
                             f"(still sending after {size} bytes)"
                         )
                 return _Answer(
@@ -212,7 +212,7 @@ class OpenAICompatLLM(LLM):
                     body=b"".join(chunks),
                 )
         except httpx.TimeoutException as exc:
-            raise LLMUnavailable(f"{self._where()} did not answer within {limit:g} s") from exc
+            raise LLMUnavailable(f"{self._where()} did not answer within {limit:.3g} s") from exc
         except httpx.ConnectError as exc:
             raise LLMUnavailable(
                 f"cannot reach {self._where()}: {exc}. Start the server or set "

@@ -11,6 +11,11 @@ level as ``recpilot``): ``{"items": [cards], "degraded", "degraded_reasons", "no
 ``chat.completion.chunk`` objects ending in ``data: [DONE]``; the last chunk before
 ``[DONE]`` carries ``recpilot`` on its choice.
 
+Only text is read: a message whose ``content`` list holds any other part (``image_url``,
+``input_audio``, ``file``, ...) is refused with HTTP 400 and error type
+``unsupported_content`` rather than answered as if the part were not there; lists of text
+parts work.
+
 Extensions in the body: ``session_id`` continues a stored session with the last user
 message (instead of replaying the conversation); ``user_id`` (admin keys only; ``user`` is
 read the same way) names the acting user.
@@ -24,7 +29,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,6 +61,30 @@ class ChatMessage(BaseModel):
         if isinstance(self.content, str):
             return self.content
         return "".join(p.text or "" for p in self.content or [] if p.type == "text")
+
+
+def unsupported_parts(messages: list[ChatMessage]) -> list[str]:
+    """Where the messages hold parts other than text (``messages[0].content[1] (image_url)``)."""
+    return [
+        f"messages[{i}].content[{j}] ({part.type})"
+        for i, message in enumerate(messages)
+        if isinstance(message.content, list)
+        for j, part in enumerate(message.content)
+        if part.type != "text"
+    ]
+
+
+def _unsupported(request: Request, where: list[str]) -> JSONResponse:
+    what = (
+        "images are not supported yet"
+        if any("image" in w for w in where)
+        else "only text parts are supported"
+    )
+    listed = ", ".join(where[:5]) + (" …" if len(where) > 5 else "")
+    message = f"{what}: {listed}. Send the request as text; nothing was answered or stored."
+    rid = request.scope.get("state", {}).get("request_id", "")
+    body = {"error": {"type": "unsupported_content", "message": message, "request_id": rid}}
+    return JSONResponse(body, status_code=400)
 
 
 class ChatRequest(BaseModel):
@@ -100,6 +129,7 @@ def _extension(service: ConversationService, out: TurnOut) -> dict[str, Any]:
     "/chat/completions", summary="Chat completions (OpenAI-compatible)", response_model=None
 )
 async def chat_completions(
+    request: Request,
     body: ChatRequest,
     who: Annotated[Principal, Depends(principal)],
     state: Annotated[AppState, Depends(app_state)],
@@ -107,6 +137,8 @@ async def chat_completions(
     service = state.require_service()
     if not body.model.startswith(MODEL_ID):
         raise HTTPException(404, f"model {body.model!r} does not exist; use {MODEL_ID!r}")
+    if where := unsupported_parts(body.messages):
+        return _unsupported(request, where)
     if len(body.messages) > state.settings.max_messages:
         raise HTTPException(
             413, f"{len(body.messages)} messages; the limit is {state.settings.max_messages}"

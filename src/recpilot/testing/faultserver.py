@@ -58,6 +58,20 @@ MODES = (
     "html",
     "slow",
 )
+# What a degraded turn's reason says for each fault (a regular expression), for tests and
+# bench/faults.py: a fault "held" when the turn answered and its reason names the fault.
+SIGNS = {
+    "hang": r"did not answer within",
+    "refuse": r"cannot reach",
+    "429": r"rate-limiting \(HTTP 429",
+    "500": r"HTTP 500",
+    "truncated": r"truncated",
+    "badjson": r"not valid JSON",
+    "schema": r"plan schema",
+    "endless": r"more than \d+ bytes|did not finish its answer",
+    "html": r"content type 'text/html'",
+    "slow": r"did not finish its answer",
+}
 OK_PLAN = {
     "steps": [{"tool": "rank", "args": {"mode": "popular"}}, {"tool": "finalize", "args": {"n": 5}}]
 }
