@@ -4,14 +4,14 @@ Starts the HTTP API on loopback with an LLM brain, then S sessions (default 8) t
 once through ``POST /v1/sessions`` and ``POST /v1/sessions/{id}/messages``, T turns each. The
 sessions send their first message 50 ms apart, so the arrival order is known. Two phases:
 
-* **queued** — capacity (workers + queue size) holds every session: all turns must answer 200;
+* **queued** — capacity (turn threads + queue size) holds every session: all turns must answer 200;
   the bench prints each turn's latency split into queue wait and service time, and how often a
   later arrival finished its first turn before an earlier one (inversions; 0 is FIFO).
 * **overload** — capacity below the number of sessions: the extra first turns must get 429 with
   ``Retry-After`` at once (not after waiting), and the admitted ones still answer 200.
 
     .venv/bin/python bench/chat_concurrency.py                      # 0.5B, 8 sessions, 2 turns
-    .venv/bin/python bench/chat_concurrency.py --llm local --turns 1 --workers 1
+    .venv/bin/python bench/chat_concurrency.py --llm local --turns 1 --threads 1
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _report(name: str, results: list[TurnResult], wall: float, capacity: int) ->
     refused = [r for r in results if r.status == 429]
     other = [r for r in results if r.status not in (200, 429)]
     waits = [max(0.0, r.latency_s - r.service_s) for r in ok]
-    print(f"\n## {name}: capacity {capacity} (workers + queue), {wall:.1f} s wall")
+    print(f"\n## {name}: capacity {capacity} (threads + queue), {wall:.1f} s wall")
     print(
         "| session | turn | status | sent s | latency s | wait s | service s | LLM calls | degraded |"
     )
@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="movielens-100k")
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--turns", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=1, help="turn threads (1 suits one LLM)")
+    parser.add_argument("--threads", type=int, default=1, help="turn threads (1 suits one LLM)")
     parser.add_argument(
         "--overload-capacity", type=int, default=5, help="capacity in the overload phase (0: skip)"
     )
@@ -153,7 +153,7 @@ def main() -> None:
     agent = build_agent(AgentOptions(dataset=args.dataset, llm=args.llm))
     print(
         f"llm={args.llm} dataset={args.dataset} sessions={args.sessions} turns={args.turns} "
-        f"workers={args.workers} cores={os.cpu_count()}"
+        f"threads={args.threads} cores={os.cpu_count()}"
     )
     phases = [("warm-up (not a measurement: loads the model)", 2, 1, 1)]
     phases.append(("queued", args.sessions + 1, args.sessions, args.turns))
@@ -163,8 +163,8 @@ def main() -> None:
         settings = ServerSettings(
             api_keys=test_keys(),
             mcp_http=False,
-            workers=args.workers,
-            queue_size=max(0, capacity - args.workers),
+            threads=args.threads,
+            queue_size=max(0, capacity - args.threads),
             rate_limit_per_min=0,  # measuring the queue, not the per-key limit
         )
         app = create_app(settings, agent=agent)

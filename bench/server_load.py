@@ -13,6 +13,10 @@ number of requests (bounded), and prints requests/s and latency percentiles. Mod
 
     .venv/bin/python bench/server_load.py [--mode recommend] [--clients 32] [--requests 3000]
         [--db URL] [--dataset NAME|synthetic]
+
+``--workers N`` measures the real ``recpilot serve --workers N`` process instead (N server
+processes on one port; a named catalog, e.g. ``--dataset movielens-100k``), for several
+client counts in one run: ``--clients 8,32,64``.
 """
 
 from __future__ import annotations
@@ -22,8 +26,12 @@ import asyncio
 import multiprocessing
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -32,6 +40,7 @@ from recpilot.server import ServerSettings, create_app
 from recpilot.server.testing import (
     ADMIN_KEY,
     bearer_header,
+    free_port,
     serve_in_thread,
     synthetic_agent,
     test_keys,
@@ -117,17 +126,81 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+@contextmanager
+def served_processes(dataset: str, db: str, workers: int, threads: int) -> Iterator[str]:
+    """``recpilot serve --workers N`` as a real process; its base URL once every worker is
+    ready (each answered /readyz)."""
+    port = free_port()
+    env = os.environ | {"RECPILOT_API_KEYS": f"{ADMIN_KEY}:*"}
+    args = [sys.executable, "-m", "recpilot", "serve", "--port", str(port), "--dataset", dataset]
+    args += ["--db", db, "--workers", str(workers), "--threads", str(threads)]
+    args += ["--rate-limit", "0", "--queue-size", "256", "--embedder", "hashing"]
+    log = open(os.path.join(tempfile.mkdtemp(prefix="recpilot-bench-"), "serve.log"), "wb")  # noqa: SIM115
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        seen: set[int] = set()
+        deadline = time.monotonic() + 300
+        while len(seen) < workers:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"recpilot serve --workers {workers} did not become ready; log: {log.name}"
+                )
+            try:
+                r = httpx.get(f"{base}/readyz", timeout=5)
+                if r.status_code == 200:
+                    seen.add(r.json()["worker"])
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def _row(lat_s: list[float], wall: float) -> str:
+    lat = [x * 1000 for x in lat_s]
+    return (
+        f"| {len(lat) / wall:.0f} | {_pct(lat, 0.50):.1f} | {_pct(lat, 0.95):.1f} "
+        f"| {_pct(lat, 0.99):.1f} | {statistics.mean(lat):.1f} |"
+    )
+
+
+def processes_main(args: argparse.Namespace) -> None:
+    db = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='recpilot-bench-')}/memory.db"
+    print(
+        f"mode={args.mode} dataset={args.dataset} workers={args.workers} "
+        f"threads={args.threads} cores={os.cpu_count()} store={db.split(':')[0]}"
+    )
+    print("| clients | req/s | p50 ms | p95 ms | p99 ms | mean ms |\n|---|---|---|---|---|---|")
+    with served_processes(args.dataset, db, args.workers, args.threads) as base:
+        for clients in (int(c) for c in str(args.clients).split(",")):
+            _run_client(base, args.mode, clients, min(200, args.requests), 943)  # warm-up
+            result, wall = _run_client(base, args.mode, clients, args.requests, 943)
+            print(f"| {clients} {_row(result['latencies'], wall)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["recommend", "turns", "feedback"], default="recommend")
-    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--clients", default="32", help="concurrent clients (8,32,64 with --workers)"
+    )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--db", default=None, help="memory store URL (default: temp SQLite)")
-    parser.add_argument("--workers", type=int, default=2, help="server worker threads")
+    parser.add_argument("--threads", type=int, default=2, help="server turn threads")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="measure 'recpilot serve --workers N' processes"
+    )
     parser.add_argument(
         "--dataset", default="synthetic", help="'synthetic' or a catalog name (e.g. movielens-100k)"
     )
     args = parser.parse_args()
+    if args.workers:
+        os.environ.setdefault("RECPILOT_HOME", os.path.expanduser("~/.cache/recpilot"))
+        processes_main(args)
+        return
+    args.clients = int(args.clients)
     os.environ.setdefault("RECPILOT_HOME", tempfile.mkdtemp(prefix="recpilot-bench-"))
     if args.dataset == "synthetic":
         agent, users = synthetic_agent(items=1682, users=943, seed=3), 943
@@ -140,7 +213,7 @@ def main() -> None:
         api_keys=test_keys(),
         mcp_http=False,
         memory_url=args.db,
-        workers=args.workers,
+        threads=args.threads,
         queue_size=max(32, args.clients),
         rate_limit_per_min=0,  # measuring throughput, not the per-key limit
     )
@@ -154,7 +227,7 @@ def main() -> None:
     lat = [x * 1000 for x in result["latencies"]]
     print(
         f"mode={args.mode} dataset={agent.catalog.name} store={store.dialect} "
-        f"clients={args.clients} requests={len(lat)} workers={args.workers} cores={os.cpu_count()}"
+        f"clients={args.clients} requests={len(lat)} threads={args.threads} cores={os.cpu_count()}"
     )
     print(
         "| req/s | p50 ms | p95 ms | p99 ms | mean ms | store growth |\n|---|---|---|---|---|---|"

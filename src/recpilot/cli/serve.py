@@ -57,6 +57,12 @@ def serve(
         "answers one call at a time; 2 otherwise).",
     ),
     queue_size: int = typer.Option(32, "--queue-size", help="Turns that may wait; more get 429."),
+    rate_limit: int | None = typer.Option(
+        None,
+        "--rate-limit",
+        min=0,
+        help="Requests per minute per API key, per process (default 600; 0 = no limit).",
+    ),
     allow_anonymous: bool = typer.Option(
         False, "--allow-anonymous", help="Accept requests without a key (local use only)."
     ),
@@ -84,6 +90,7 @@ def serve(
         llm_deadline_s=deadline,
         threads=threads or (1 if is_embedded(llm) else 2),
         queue_size=queue_size,
+        rate_limit_per_min=rate_limit,
         allow_anonymous=allow_anonymous or None,
         memory_url=memory_url,
         embedder=embedder,
