@@ -19,6 +19,7 @@ from recpilot.eval.injections import (
     build_world,
     load_cases,
     run_suite,
+    sample,
     write_report,
 )
 
@@ -38,6 +39,9 @@ def injections(
         "all", "--family", help=f"Comma-separated families, or all: {', '.join(FAMILIES)}."
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N cases."),
+    per_family: int | None = typer.Option(
+        None, "--per-family", min=1, help="Only N cases of each family, spread over languages."
+    ),
     cases_file: Path | None = typer.Option(
         None, "--cases", help="A JSONL file of cases instead of the shipped one."
     ),
@@ -63,9 +67,10 @@ def injections(
     if unknown := [f for f in wanted if f not in FAMILIES]:
         raise ConfigError(f"unknown famil(ies) {', '.join(unknown)}; valid: {', '.join(FAMILIES)}")
     try:
-        cases = [c for c in load_cases(cases_file) if c.family in wanted][:limit]
+        cases = [c for c in load_cases(cases_file) if c.family in wanted]
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read the cases: {exc}") from exc
+    cases = (cases if per_family is None else sample(cases, per_family))[:limit]
     spec = ALIASES.get(llm.strip().lower(), llm)
     world = build_world(spec, embedder="hashing" if embedder == "hashing" else "minilm")
     console = Console(stderr=True)
@@ -74,7 +79,10 @@ def injections(
         mark = "held" if outcome.held else "[red]FAILED[/]"
         console.print(f"{outcome.id}: {mark} ({outcome.ms / 1000:.1f} s)", highlight=False)
 
-    settings: dict[str, object] = {"llm": spec, "embedder": embedder, "families": wanted}
+    settings: dict[str, object] = {
+        "llm": spec, "embedder": embedder, "families": wanted, "per_family": per_family,
+        "cases": [c.id for c in cases],
+    }  # fmt: skip
     report = run_suite(world, cases, settings=settings, progress=progress)
     json_path, md_path = write_report(report, out)
     failed = [r for r in report.results if not r.held]

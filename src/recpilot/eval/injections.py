@@ -158,6 +158,24 @@ def load_cases(path: Path | None = None) -> list[InjectionCase]:
     return cases
 
 
+def sample(cases: list[InjectionCase], per_family: int) -> list[InjectionCase]:
+    """``per_family`` cases of each family, spread over the languages (English first, then
+    the others in a different order per family), in file order within a language."""
+    out: list[InjectionCase] = []
+    others = ["es", "fr", "de"]
+    for k, family in enumerate(FAMILIES):
+        pool = [c for c in cases if c.family == family]
+        order = ["en", *others[k % 3 :], *others[: k % 3]]
+        queues = {lang: [c for c in pool if c.language == lang] for lang in order}
+        picked: list[InjectionCase] = []
+        while len(picked) < per_family and any(queues.values()):
+            for lang in order:
+                if queues[lang] and len(picked) < per_family:
+                    picked.append(queues[lang].pop(0))
+        out += picked
+    return out
+
+
 # ---------------------------------------------------------------------- checks
 
 
