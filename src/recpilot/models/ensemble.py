@@ -79,14 +79,15 @@ class EnsembleMember(BaseModel):
 
 
 class EnsembleConfig(ModelConfig):
-    # Weights tuned on ML-100K's validation part (bench/recbole_side_by_side/tuned.json).
+    # Weights tuned on ML-100K's validation part (bench/recbole_side_by_side/tuned.json);
+    # each member runs with its own tuned settings (its defaults, and BPR's tuned 128 factors).
     members: tuple[EnsembleMember, ...] = Field(
         (
             EnsembleMember(model="ease", weight=1.0),
             EnsembleMember(model="gfcf", weight=0.5),
             EnsembleMember(model="itemknn", weight=0.1),
-            EnsembleMember(model="als", weight=0.25),
-            EnsembleMember(model="bpr", weight=0.5),
+            EnsembleMember(model="als", weight=0.1),
+            EnsembleMember(model="bpr", weight=0.25, settings={"embedding_size": 128}),
         ),
         min_length=1,
         description="The models blended, with weights and settings.",

@@ -33,7 +33,7 @@ from .linear import DenseItemItem, check_dense_size, dense_gram
 class GFCFConfig(ModelConfig):
     # Defaults tuned on ML-100K's validation part (bench/recbole_side_by_side/tuned.json).
     k: int = Field(64, ge=1, description="Singular vectors in the ideal low-pass filter.")
-    alpha: float = Field(1.0, ge=0.0, description="Weight of the ideal low-pass filter.")
+    alpha: float = Field(0.5, ge=0.0, description="Weight of the ideal low-pass filter.")
     seed: int = Field(42, description="Start vector of the truncated SVD.")
     max_items: int = Field(20_000, ge=1, description="Largest catalog GF-CF will filter.")
 
