@@ -29,7 +29,8 @@ from recpilot.agent.agent import Agent
 from recpilot.catalog import Catalog, Mapping, ingest_files
 from recpilot.errors import IngestError
 from recpilot.server import ServerSettings, create_app
-from recpilot.server.testing import ADMIN_KEY, ALICE_KEY, serve_in_thread, test_keys
+from recpilot.server.testing import ADMIN_KEY, ALICE_KEY, serve_in_thread
+from recpilot.server.testing import test_keys as configured_keys
 from recpilot.testing.badinput import (
     ChatCase,
     HttpCase,
@@ -200,7 +201,7 @@ class Server:
 def server(agent: Agent, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("bad-input-server")
     settings = ServerSettings(
-        api_keys=test_keys(),
+        api_keys=configured_keys(),
         keys_file=folder / "keys.json",
         memory_url=f"sqlite:///{folder / 'memory.sqlite3'}",
     )
