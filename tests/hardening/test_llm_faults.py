@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
+from fastapi.testclient import TestClient
 from mcp.client.streamable_http import streamable_http_client
 
 from mcp import Client
@@ -32,7 +33,14 @@ from recpilot.llm import LLMRequest, Message, resolve_llm
 from recpilot.llm.breaker import BreakerSettings, CircuitBreaker, LLMCircuitOpen
 from recpilot.llm.openai_compat import OpenAICompatLLM
 from recpilot.models.embedders import HashingEmbedder
-from recpilot.server.testing import ADMIN_KEY, bearer_header, free_port, synthetic_agent
+from recpilot.server import ServerSettings, create_app
+from recpilot.server.testing import (
+    ADMIN_KEY,
+    bearer_header,
+    free_port,
+    synthetic_agent,
+    test_keys,
+)
 from recpilot.testing.faultserver import SIGNS, Spawned, spawn
 
 DATASET = "fault-synth"
@@ -159,11 +167,21 @@ def test_circuit_stops_calling_a_dead_server_and_probes_it_later(
     assert second.degraded and second.items
     assert any("LLM circuit open until" in r for r in second.degraded_reasons)
     assert fault.requests() - start == 3  # not called while open
+    assert circuit_metrics(agent) == {"open": 1.0, "opened": 1.0}
     fault.set_mode("ok")
     time.sleep(0.4)  # the cool-down passes: the next call is a probe
     third = agent.turn(Session(), MESSAGE)
     assert not third.degraded, third.degraded_reasons
     assert third.plan_source.startswith("llm") and llm.breaker.view().state == "closed"
+
+
+def circuit_metrics(agent: Agent) -> dict[str, float]:
+    """The breaker's lines in ``/metrics`` of an app serving ``agent``."""
+    settings = ServerSettings(api_keys=test_keys(), mcp_http=False)
+    with TestClient(create_app(settings, agent=agent)) as client:
+        text = client.get("/metrics", headers=bearer_header(ADMIN_KEY)).text
+    found = re.findall(r"^recpilot_llm_circuit_(open|opened) (\S+)$", text, re.MULTILINE)
+    return {name: float(value) for name, value in found}
 
 
 def test_deadline_ends_the_turns_llm_use(rules_agent: Agent, fault: Spawned) -> None:

@@ -125,3 +125,9 @@ class CircuitBreaker:
         remaining = self.settings.cooldown_s - (self._clock() - opened_at)
         at = datetime.fromtimestamp(self._wall() + max(remaining, 0.0), UTC)
         return at.strftime("%H:%M:%SZ") + f" (in {max(remaining, 0.0):.0f} s)"
+
+
+def breaker_of(llm: object) -> CircuitBreaker | None:
+    """The circuit breaker a backend owns (remote backends), or None."""
+    breaker = getattr(llm, "breaker", None)
+    return breaker if isinstance(breaker, CircuitBreaker) else None

@@ -28,6 +28,7 @@ from recpilot import __version__
 from recpilot.agent.agent import Agent
 from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.errors import ConfigError, RecpilotError, UnknownId
+from recpilot.llm.breaker import breaker_of
 from recpilot.mcp_server.server import build_mcp_server
 from recpilot.memory.store import MemoryStore
 from recpilot.server.auth import Forbidden, Principal, Unauthenticated, authenticate
@@ -259,3 +260,19 @@ def _describe(metrics: Metrics, state: AppState) -> None:
     metrics.gauge("recpilot_queue_depth", lambda: float(state.queue.depth))
     metrics.gauge("recpilot_turns_running", lambda: float(state.queue.running))
     metrics.gauge("recpilot_ready", lambda: 1.0 if state.service is not None else 0.0)
+    metrics.describe(
+        "recpilot_llm_circuit_open",
+        "1 while the LLM's circuit breaker is not closed (open, or half-open awaiting a probe)",
+    )
+    metrics.describe("recpilot_llm_circuit_opened", "Times the LLM's circuit breaker has opened")
+    metrics.gauge("recpilot_llm_circuit_open", lambda: _circuit(state)[0])
+    metrics.gauge("recpilot_llm_circuit_opened", lambda: _circuit(state)[1])
+
+
+def _circuit(state: AppState) -> tuple[float, float]:
+    """(1 unless closed, times opened) for the agent's LLM; zeros without a breaker."""
+    breaker = breaker_of(state.service.agent.llm) if state.service is not None else None
+    if breaker is None:
+        return 0.0, 0.0
+    view = breaker.view()
+    return (0.0 if view.state == "closed" else 1.0), float(view.opened_total)
