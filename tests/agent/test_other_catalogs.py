@@ -222,7 +222,9 @@ def test_an_llm_value_the_catalog_lacks_is_rejected_and_said(
     agent.settings.llm_reply = False
     turn = agent.turn(Session(), "a gloomy mystery in the style of the old masters")
     assert turn.decided_by == {"include category=Mystery": "rules+llm"}
-    assert any("director=Hitchcock" in note for note in turn.notes)
+    # Said, without quoting the model's own words (a hijacked model fills them with anything).
+    assert any("which the catalog does not have" in note for note in turn.notes)
+    assert not any("Hitchcock" in note for note in turn.notes)
     assert turn.items and not turn.degraded
     assert all(r["category"] == ["Mystery"] for r in _rows(books, [i.item_id for i in turn.items]))
 
