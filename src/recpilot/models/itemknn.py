@@ -17,6 +17,7 @@ of ``sim(i, j)`` over its items ``i`` that have ``j`` among their neighbours.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Literal, Self
 
@@ -27,6 +28,7 @@ from pydantic import Field
 from recpilot.catalog.interactions import InteractionData
 
 from .base import ModelConfig, Recommender, history_matrix
+from .progress import EpochProgress
 
 
 class ItemKNNConfig(ModelConfig):
@@ -43,33 +45,49 @@ class ItemKNNConfig(ModelConfig):
     )
 
 
-def _keep_top_k(sim: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Each row's ``k`` largest entries (ties: lower column first)."""
-    indptr = [0]
-    indices: list[np.ndarray] = []
-    data: list[np.ndarray] = []
-    for row in range(sim.shape[0]):
-        start, end = sim.indptr[row], sim.indptr[row + 1]
-        cols, vals = sim.indices[start:end], sim.data[start:end]
-        if len(vals) > k:
-            keep = np.lexsort((cols, -vals))[:k]
-            cols, vals = cols[keep], vals[keep]
-        order = np.argsort(cols)
-        indices.append(cols[order])
-        data.append(vals[order])
-        indptr.append(indptr[-1] + len(cols))
+BLOCK_PRODUCTS = 20_000_000
+"""Co-occurrence products computed per block of items: bounds fitting memory at any size."""
+
+
+def _blocks(xt: sp.csr_matrix, x: sp.csr_matrix) -> list[tuple[int, int]]:
+    """Item ranges whose co-occurrence rows take about :data:`BLOCK_PRODUCTS` products each
+    (an item's products: the summed history lengths of its users)."""
+    work = np.asarray(xt @ np.diff(x.indptr).astype(np.float64)).ravel()
+    cuts = np.searchsorted(np.cumsum(work), np.arange(BLOCK_PRODUCTS, work.sum(), BLOCK_PRODUCTS))
+    edges = [0, *sorted({int(c) + 1 for c in cuts if 0 < c + 1 < len(work)}), len(work)]
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def _keep_top_k(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int], k: int
+) -> sp.csr_matrix:
+    """CSR of each row's ``k`` largest entries (ties: lower column first), from COO arrays."""
+    n_rows = shape[0]
+    counts = np.bincount(rows, minlength=n_rows)
+    crowded = counts[rows] > k  # rows with more than k entries need sorting
+    if crowded.any():
+        r, c, v = rows[crowded], cols[crowded], vals[crowded]
+        order = np.lexsort((c, -v, r))
+        r, c, v = r[order], c[order], v[order]
+        starts = np.searchsorted(r, r)  # first position of each entry's row
+        keep = np.arange(len(r)) - starts < k
+        rows = np.concatenate([rows[~crowded], r[keep]])
+        cols = np.concatenate([cols[~crowded], c[keep]])
+        vals = np.concatenate([vals[~crowded], v[keep]])
+    order = np.lexsort((cols, rows))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
     return sp.csr_matrix(
-        (
-            np.concatenate(data) if data else np.zeros(0, np.float32),
-            np.concatenate(indices) if indices else np.zeros(0, np.int32),
-            np.asarray(indptr),
-        ),
-        shape=sim.shape,
+        (vals[order].astype(np.float32), cols[order].astype(np.int32), indptr),
+        shape=shape,
     )
 
 
-class ItemKNN(Recommender):
-    """Sparse item-item neighbourhood model (cosine or shrunk PMI)."""
+class ItemKNN(EpochProgress, Recommender):
+    """Sparse item-item neighbourhood model (cosine or shrunk PMI).
+
+    Fitting works through blocks of items (co-occurrences, similarity, top-k), so memory
+    stays bounded at a million items; each block reports as an "epoch" to progress bars.
+    """
 
     name = "itemknn"
     supports_weights = True
@@ -79,38 +97,43 @@ class ItemKNN(Recommender):
     def __init__(self, config: ItemKNNConfig | None = None) -> None:
         super().__init__(config)
         self.weights = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._n_blocks = 1
+
+    def total_epochs(self) -> int:
+        return self._n_blocks
 
     def fit(self, data: InteractionData) -> Self:
         x = data.matrix().astype(np.float32)
-        co = (x.T @ x).tocsr()
-        co.setdiag(0.0)
-        co.eliminate_zeros()
-        coo = co.tocoo()
-        if self.config.similarity == "pmi":
-            sim = self._pmi(coo, x)
-        else:
-            norms = np.sqrt(np.asarray(x.sum(axis=0)).ravel())
-            denom = norms[coo.row] * norms[coo.col] + self.config.shrink
-            sim = sp.csr_matrix(
-                ((coo.data / denom).astype(np.float32), (coo.row, coo.col)), shape=co.shape
-            )
-        self.weights = _keep_top_k(sim, self.config.k)
-        self.n_items = data.n_items
+        xt = x.T.tocsr()
+        n = data.n_items
+        counts = np.asarray(x.sum(axis=0), dtype=np.float64).ravel()
+        users = float(np.count_nonzero(np.diff(x.indptr)))
+        norms = np.sqrt(np.asarray(x.sum(axis=0)).ravel())
+        blocks = _blocks(xt, x)
+        self._n_blocks = len(blocks)
+        parts: list[sp.csr_matrix] = []
+        for step, (a, b) in enumerate(blocks):
+            co = (xt[a:b] @ x).tocoo()
+            rows, cols = co.row.astype(np.int64), co.col.astype(np.int64)
+            c = co.data.astype(np.float64)
+            off_diagonal = (cols != rows + a) & (c > 0)
+            rows, cols, c = rows[off_diagonal], cols[off_diagonal], c[off_diagonal]
+            if self.config.similarity == "pmi":
+                sim = np.log(c * users / (counts[rows + a] * counts[cols]))
+                sim *= c / (c + self.config.shrink)
+            else:  # in float32, as the neighbour ties were always broken
+                sim = c.astype(np.float32) / (norms[rows + a] * norms[cols] + self.config.shrink)
+            # pmi keeps positive associations only; cosine keeps every co-occurring pair
+            keep = sim > 0 if self.config.similarity == "pmi" else np.ones(len(sim), bool)
+            values = sim[keep].astype(np.float32)
+            parts.append(_keep_top_k(rows[keep], cols[keep], values, (b - a, n), self.config.k))
+            self._epoch_done(step)
+        self.weights = (
+            sp.vstack(parts, format="csr") if parts else sp.csr_matrix((n, n), dtype=np.float32)
+        )
+        self.n_items = n
         self.fitted = True
         return self
-
-    def _pmi(self, co: sp.coo_matrix, x: sp.csr_matrix) -> sp.csr_matrix:
-        """Shrunk positive PMI over the co-occurrence pairs ``co`` of the user × item ``x``."""
-        counts = np.asarray(x.sum(axis=0), dtype=np.float64).ravel()
-        users = float(np.count_nonzero(x.getnnz(axis=1)))
-        c = co.data.astype(np.float64)
-        values = (
-            np.log(c * users / (counts[co.row] * counts[co.col])) * c / (c + self.config.shrink)
-        )
-        keep = values > 0
-        return sp.csr_matrix(
-            (values[keep].astype(np.float32), (co.row[keep], co.col[keep])), shape=co.shape
-        )
 
     def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         h = history_matrix(histories, self.n_items)
