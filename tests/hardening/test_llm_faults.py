@@ -115,10 +115,12 @@ def test_backend_names_each_fault_and_does_not_retry(fault: Spawned, mode: str) 
 
 
 def test_backend_refused_connection() -> None:
-    with spawn("refuse") as refusing:
-        llm = OpenAICompatLLM("m", base_url=refusing.base_url, timeout_s=5)
-        with pytest.raises(LLMUnavailable, match=SIGNS["refuse"]):
-            llm.request(LLMRequest(messages=[Message(role="user", content="hi")]))
+    with (
+        spawn("refuse") as refusing,
+        OpenAICompatLLM("m", base_url=refusing.base_url, timeout_s=5) as llm,
+        pytest.raises(LLMUnavailable, match=SIGNS["refuse"]),
+    ):
+        llm.request(LLMRequest(messages=[Message(role="user", content="hi")]))
 
 
 # ---------------------------------------------------------------- breaker and deadline
