@@ -39,8 +39,8 @@ from recpilot.server.testing import (
     bearer_header,
     free_port,
     synthetic_agent,
-    test_keys,
 )
+from recpilot.server.testing import test_keys as configured_keys  # (not a test)
 from recpilot.testing.faultserver import SIGNS, Spawned, spawn
 
 DATASET = "fault-synth"
@@ -179,7 +179,7 @@ def test_circuit_stops_calling_a_dead_server_and_probes_it_later(
 
 def circuit_metrics(agent: Agent) -> dict[str, float]:
     """The breaker's lines in ``/metrics`` of an app serving ``agent``."""
-    settings = ServerSettings(api_keys=test_keys(), mcp_http=False)
+    settings = ServerSettings(api_keys=configured_keys(), mcp_http=False)
     with TestClient(create_app(settings, agent=agent)) as client:
         text = client.get("/metrics", headers=bearer_header(ADMIN_KEY)).text
     found = re.findall(r"^recpilot_llm_circuit_(open|opened) (\S+)$", text, re.MULTILINE)
