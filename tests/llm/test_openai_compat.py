@@ -149,6 +149,24 @@ def test_falls_back_to_json_object_on_400_and_remembers(
     assert llm.structured_mode == "json_object"
 
 
+def test_a_500_naming_response_format_falls_back_with_the_schema(
+    serve: Callable[[Behaviour], FakeServer],
+) -> None:
+    """llama-cpp-python's server answers json_schema with a 500 whose body names the field;
+    its json_object mode takes the schema as a grammar."""
+
+    def behaviour(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if body["response_format"]["type"] == "json_schema":
+            msg = "validation error: ('body', 'response_format', 'type') literal_error"
+            return 500, {"error": {"message": msg, "type": "internal_server_error"}}
+        return 200, completion('{"genre": "Comedy"}')
+
+    server = serve(behaviour)
+    llm = OpenAICompatLLM("m", base_url=server.base_url, timeout_s=5)
+    assert llm.request(_req(SCHEMA)).text == '{"genre": "Comedy"}'
+    assert server.bodies[1]["response_format"] == {"type": "json_object", "schema": SCHEMA}
+
+
 def test_400_without_schema_is_unavailable(serve: Callable[[Behaviour], FakeServer]) -> None:
     server = serve(lambda body: (400, {"error": {"message": "bad model"}}))
     llm = OpenAICompatLLM("m", base_url=server.base_url, timeout_s=5)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
-from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -17,38 +15,37 @@ from recpilot.agent.planner import LLMPlanner, PlannerSettings, system_prompt
 from recpilot.agent.react import ReactLoop
 from recpilot.agent.session import Session
 from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
+from recpilot.catalog.interactions import InteractionData
 from recpilot.catalog.profile import CatalogProfile, Role, build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.config import subdir
 from recpilot.errors import UnknownId
 from recpilot.llm.local import LocalLLM
 from recpilot.llm.spec import resolve_llm
-from recpilot.models.artifacts import train_or_load
-from recpilot.models.base import ModelConfig, Recommender
+from recpilot.models.artifacts import artifact_dir, train_or_load
+from recpilot.models.base import Recommender
+from recpilot.models.choice import CatalogShape, ChoicePolicy, ModelChoice, choose_models
 from recpilot.models.embedders import Embedder, HashingEmbedder, MiniLMEmbedder
-from recpilot.models.itemknn import ItemKNNConfig
 from recpilot.models.text import TextEmbedding
 from recpilot.tools.registry import default_tools
-from recpilot.tools.suite import ModelSuite
+from recpilot.tools.suite import ModelSuite, TextSearch
 
 log = logging.getLogger(__name__)
 
-# "Like X" means like X: neighbours by pointwise mutual information, not co-occurrence
-# cosine, which put Star Wars and Toy Story first for Fargo (docs/similar-items.md).
-SIMILAR_CONFIGS: Mapping[str, ModelConfig] = MappingProxyType(
-    {"itemknn": ItemKNNConfig(similarity="pmi", shrink=100.0, k=100)}
-)
+SEMANTIC_POOL = 2000  # items an approximate text search returns (the tools keep at most this)
 
 
 @dataclass(frozen=True)
 class AgentOptions:
     dataset: str = DEFAULT_DATASET
     llm: str = "rules"
-    personal_model: str = "ease"
-    similar_model: str = "itemknn"
+    # None: chosen from the catalog's size, density and memory (models/choice.py)
+    personal_model: str | None = None
+    similar_model: str | None = None
     demos: Literal["dynamic", "fixed", "none"] = "dynamic"
     validate: bool = True
     llm_reply: bool = True
+    # "minilm" lets the policy fall back to hashing for the text model of a huge catalog
     embedder: Literal["minilm", "hashing"] = "minilm"
     mode: Literal["plan", "react"] = "plan"
     critic: bool = False
@@ -56,34 +53,54 @@ class AgentOptions:
     deadline_s: float | None = None  # the turn's LLM budget (None: the backend's default)
 
 
+def choose(options: AgentOptions, data: InteractionData) -> ModelChoice:
+    """The models for this catalog: the policy's choice, with ``options`` overriding it."""
+    policy = ChoicePolicy.from_env()
+    policy = replace(
+        policy,
+        personal=options.personal_model or policy.personal,
+        similar=options.similar_model or policy.similar,
+        embedder="hashing" if options.embedder == "hashing" else policy.embedder,
+    )
+    return choose_models(CatalogShape.of(data), policy)
+
+
 def model_suite(catalog: Catalog, options: AgentOptions, profile: CatalogProfile) -> ModelSuite:
     """Trained models for the catalog (trained on first use, then loaded from artifacts)."""
     data = catalog.interactions()
-    personal, _ = train_or_load(options.personal_model, data, key=catalog.name)
-    similar, _ = train_or_load(
-        options.similar_model,
-        data,
-        key=catalog.name,
-        config=SIMILAR_CONFIGS.get(options.similar_model),
+    choice = choose(options, data)
+    personal, _ = train_or_load(
+        choice.personal.name, data, key=catalog.name, config=choice.personal.config, progress=True
+    )
+    similar = (
+        personal
+        if choice.similar == choice.personal
+        else train_or_load(
+            choice.similar.name, data, key=catalog.name, config=choice.similar.config, progress=True
+        )[0]
+    )
+    text_config = TextEmbedding.config_class(
+        embedder=choice.embedder, ivf_threshold=choice.ann_threshold
     )
 
     @cache
     def text_model() -> Recommender | None:
-        model, _ = train_or_load(
-            "text",
-            data,
-            key=catalog.name,
-            config=TextEmbedding.config_class(embedder=options.embedder),
-        )
+        model, _ = train_or_load("text", data, key=catalog.name, config=text_config)
+        if isinstance(model, TextEmbedding):  # an approximate index is kept beside the model
+            model.vector_index().load_or_build(
+                artifact_dir("text", data, key=catalog.name, config=text_config) / "ann"
+            )
         return model
 
-    def text_search() -> object:
+    def text_search() -> TextSearch | None:
         model = text_model()
         if not isinstance(model, TextEmbedding):
             return None
+        # Exact search scores every item; an approximate one, the best SEMANTIC_POOL.
+        pool = SEMANTIC_POOL if model.vector_index().approximate else data.n_items
 
         def search(query: str) -> np.ndarray:
-            idx, sims = model.search_text(query, k=data.n_items)
+            idx, sims = model.search_text(query, k=pool)
             out = np.full(data.n_items, -np.inf, dtype=np.float32)
             out[idx] = sims
             return out
@@ -105,8 +122,9 @@ def model_suite(catalog: Catalog, options: AgentOptions, profile: CatalogProfile
         similar=similar,
         popularity=data.item_popularity(),
         text_model=text_model,
-        text_search=text_search,  # type: ignore[arg-type]
+        text_search=text_search,
         years=years,
+        choice=choice,
     )
 
 
@@ -137,10 +155,16 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
     catalog = catalog or open_dataset(options.dataset)
     profile = build_profile(catalog)  # once: the models, the agent and the planner share it
     suite = model_suite(catalog, options, profile)
-    llm = resolve_llm(options.llm)
+    # A longer turn budget than the backend's own per-call timeout lets one call use it all.
+    timeout = max(60.0, options.deadline_s or 0.0)
+    llm = resolve_llm(options.llm, timeout_s=timeout)
     # The embedded model gets a second instance for replies (shared mmap'ed weights, its own
     # prompt prefix); remote backends are stateless, one client serves both.
-    reply_llm = resolve_llm(options.llm) if isinstance(llm, LocalLLM) and options.llm_reply else llm
+    reply_llm = (
+        resolve_llm(options.llm, timeout_s=timeout)
+        if isinstance(llm, LocalLLM) and options.llm_reply
+        else llm
+    )
     tools = default_tools()
     agent = Agent(
         catalog,

@@ -2,9 +2,9 @@
 llama.cpp's server, recpilot's own ``serve``).
 
 Structured output asks for ``response_format={"type": "json_schema", ...}`` first; a server
-that rejects it with HTTP 400 is asked again with ``{"type": "json_object"}`` and then with no
-``response_format`` at all, and the backend remembers the first mode that worked. Callers
-validate the JSON either way.
+that rejects it (HTTP 400 or 422, or a 5xx naming ``response_format``) is asked again with
+``{"type": "json_object", "schema": ...}`` and then with no ``response_format`` at all, and
+the backend remembers the first mode that worked. Callers validate the JSON either way.
 
 The call is one ``POST {base_url}/chat/completions`` made with httpx, not the openai SDK,
 because a misbehaving server must not be able to hold or crash a turn, and the SDK bounds
@@ -53,7 +53,9 @@ def _response_format(mode: str, schema: dict[str, Any]) -> dict[str, Any] | None
             "json_schema": {"name": "plan", "schema": schema, "strict": False},
         }
     if mode == "json_object":
-        return {"type": "json_object"}
+        # "schema" beside json_object: llama.cpp-family servers compile it into a grammar;
+        # others ignore it.
+        return {"type": "json_object", "schema": schema}
     return None
 
 
@@ -152,7 +154,7 @@ class OpenAICompatLLM(LLM):
             else:
                 body.pop("response_format", None)
             answer = self._post(body, end, limit)
-            fallback = answer.status == 400 and req.json_schema is not None
+            fallback = req.json_schema is not None and _rejects_format(answer)
             if fallback and mode_index + 1 < len(_MODES):
                 logger.info(
                     "server rejected response_format mode=%s model=%s; falling back",
@@ -266,6 +268,14 @@ class OpenAICompatLLM(LLM):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _rejects_format(answer: _Answer) -> bool:
+    """The server refused our ``response_format``: a 400/422, or a 5xx naming it
+    (llama-cpp-python's server answers an unknown format type with a 500)."""
+    return answer.status in (400, 422) or (
+        answer.status >= 500 and b"response_format" in answer.body[:4096]
+    )
 
 
 def _snippet(body: bytes) -> str:
