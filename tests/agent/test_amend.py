@@ -79,6 +79,18 @@ def test_an_llm_that_adds_nothing_leaves_the_request_not_understood() -> None:
     assert merged.unexplained == ["blorp"]
 
 
+def test_an_llm_ordering_alone_is_not_a_reading_of_an_unread_request() -> None:
+    # "something I can watch with my six-year-old": a model that only says "popular" read
+    # nothing; keeping its ordering would pass popular items off as the answer.
+    rules = Request(unexplained=["six-year-old"])
+    merged, sources, _ = merge(rules, llm_reading(plan(("rank", {"mode": "popular"}))), {}, PROFILE)
+    assert merged.mode == "personal" and "mode" not in sources
+    # With something read, the LLM's ordering is kept.
+    rules = Request(include={"genres": ["Horror"]}, unexplained=["tonight"])
+    merged, sources, _ = merge(rules, llm_reading(plan(("rank", {"mode": "popular"}))), {}, PROFILE)
+    assert merged.mode == "popular" and sources["mode"] == "llm"
+
+
 def test_values_and_ranges_the_catalog_lacks_are_rejected() -> None:
     llm = llm_reading(
         plan(

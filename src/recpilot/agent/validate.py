@@ -123,7 +123,11 @@ def merge(
     if llm.about and not rules.about:
         mark("about")
     if llm.mode != "personal" and rules.mode == "personal":
-        mark("mode", reads=False)
+        read = added or rules.include or rules.like or rules.about or rules.lookup or rules.ranges
+        if llm.mode == "popular" and not read:
+            out.mode = rules.mode  # "popular" with nothing read is a fallback, not a reading
+        else:
+            mark("mode", reads=False)
     # What the rules could not read counts as understood when the LLM added a constraint —
     # except what asks for something the catalog does not hold.
     out.unexplained = list(rules.unsupported) if added else list(rules.unexplained)
