@@ -21,15 +21,25 @@ from recpilot.llm.json_output import LLMOutputError, parse_json, validate_agains
 
 log = logging.getLogger(__name__)
 
+SYSTEM = "You play one user of a recommendation app. Stay in character. Answer only JSON."
 PERSONA = (
-    "You are a user browsing recommendations. You like {taste}. You {conformity}, and you "
-    "{appetite}. You give up after {patience} page(s) with nothing you want."
+    "You like {taste}. You {conformity}, and you {appetite}. You give up after {patience} "
+    "page(s) with nothing you want."
 )
 TASK = (
-    "Page {page}:\n{items}\nAnswer JSON: watch = numbers of the items you would watch (may be "
-    "empty), rating = 1-5 for what you watched, leave = true if you stop browsing now, "
-    "reason = a few words."
+    "Page {page}:\n{items}\nWatch only the items that fit your tastes (often none or one). "
+    "JSON: watch (item numbers), rating (1-5), leave (stop browsing now?), reason."
 )
+# One worked answer, in the same shape (a static prompt prefix, so the embedded model
+# evaluates it once): small models copy the format and otherwise pick every item.
+EXAMPLE = (
+    "You like Jazz (60%), Blues (30%). You prefer lesser-known titles, and you stick to what "
+    "you know. You give up after 2 page(s) with nothing you want.\n"
+    + TASK.format(
+        page=1, items="1. Pop Hits (Pop)\n2. Late Night Sessions (Jazz)\n3. Metal Storm (Metal)"
+    )
+)
+EXAMPLE_ANSWER = '{"watch": [2], "rating": 4, "leave": false, "reason": "jazz, my favourite"}'
 
 
 def page_schema(n: int) -> dict[str, Any]:
@@ -44,7 +54,7 @@ def page_schema(n: int) -> dict[str, Any]:
             },
             "rating": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
             "leave": {"type": "boolean"},
-            "reason": {"type": "string", "maxLength": 80},
+            "reason": {"type": "string", "maxLength": 40},
         },
         "required": ["watch", "rating", "leave", "reason"],
         "additionalProperties": False,
@@ -85,7 +95,7 @@ class LLMPageSimulator:
 
     llm: LLM
     facts: ItemFacts
-    max_tokens: int = 60
+    max_tokens: int = 120
     name: str = "llm"
     calls: int = 0
     invalid: int = 0
@@ -111,7 +121,12 @@ class LLMPageSimulator:
             + TASK.format(page=page, items=page_text(self.facts, items))
         )
         req = LLMRequest(
-            messages=[Message(role="user", content=prompt)],
+            messages=[
+                Message(role="system", content=SYSTEM),
+                Message(role="user", content=EXAMPLE),
+                Message(role="assistant", content=EXAMPLE_ANSWER),
+                Message(role="user", content=prompt),
+            ],
             json_schema=schema,
             max_tokens=self.max_tokens,
             temperature=0.0,
