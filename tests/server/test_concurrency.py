@@ -4,6 +4,7 @@ a full queue answering 429 with Retry-After, degraded turns when the LLM fails."
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -62,7 +63,8 @@ def _slow_llm(delay_s: float, log: list[tuple[str, float, float]]) -> FunctionLL
     def fn(req: LLMRequest) -> str:
         start = time.perf_counter()
         time.sleep(delay_s)
-        tag = next((w for w in req.messages[-1].content.split() if w.startswith("tag")), "?")
+        # The message reaches the prompt quoted (as data), so find the tag anywhere in it.
+        tag = next(iter(re.findall(r"tag[AB]\d", req.messages[-1].content)), "?")
         with lock:
             log.append((tag, start, time.perf_counter()))
         return "not json"  # the planner fails -> the turn answers from the rules plan, degraded
