@@ -74,6 +74,11 @@ class TurnRecord(BaseModel):
     # "validator" | "memory".
     decided_by: dict[str, str] = Field(default_factory=dict)
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    # The catalog that answered, and, where several are served, who chose it ("only",
+    # "request", "session", "switch", "rules", "llm", "default") and why.
+    catalog: str | None = None
+    routed_by: str | None = None
+    route_reason: str = ""
 
     @property
     def llm_calls(self) -> int:
@@ -94,6 +99,9 @@ class TurnRecord(BaseModel):
             "not_understood": self.not_understood,
             "answer_kind": self.answer_kind,
             "decided_by": self.decided_by,
+            "catalog": self.catalog,
+            "routed_by": self.routed_by,
+            "route_reason": self.route_reason,
             "tokens": {
                 "prompt": sum(c.prompt_tokens for c in self.llm),
                 "completion": sum(c.completion_tokens for c in self.llm),

@@ -9,7 +9,8 @@ director: "anything by X").
 
 Roles are derived from attribute names and values when the profile is built, and can be
 overridden by a ``<name>.profile.json`` file beside the catalog file (``{"roles": {"time":
-"published"}, "units": {"pages": ["pages", "pp"]}}``).
+"published"}, "units": {"pages": ["pages", "pp"]}, "description": "a bookshop: ..."}``); the
+optional ``description`` says what the catalog holds, for routing and MCP clients.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class CatalogProfile:
     attributes: tuple[AttributeProfile, ...]  # categorical and numeric (text ones are not listed)
     roles: dict[Role, str] = field(default_factory=dict)
     has_text: bool = False  # whether items carry free text (descriptions) to search
+    description: str = ""  # what the catalog holds, from the override file ("" when none)
 
     def get(self, name: str) -> AttributeProfile | None:
         return next((a for a in self.attributes if a.name == name), None)
@@ -162,7 +164,8 @@ def build_profile(catalog: Catalog, overrides: dict[str, object] | None = None) 
                 )
             )
     has_text = any(a.kind == AttributeKind.text for a in catalog.attributes)
-    return CatalogProfile(tuple(attributes), roles, has_text)
+    description = str(overrides.get("description", "")).strip()
+    return CatalogProfile(tuple(attributes), roles, has_text, description)
 
 
 def _derive_roles(
@@ -214,5 +217,7 @@ def _read_overrides(path: Path) -> dict[str, object]:
     except (OSError, ValueError) as exc:
         raise CatalogError(f"{path} is not valid JSON ({exc}); fix or remove it") from None
     if not isinstance(data, dict):
-        raise CatalogError(f"{path} must hold a JSON object with 'roles' and/or 'units'")
+        raise CatalogError(
+            f"{path} must hold a JSON object with 'roles', 'units' and/or 'description'"
+        )
     return data

@@ -24,6 +24,7 @@ from . import (
     evaluate_plans,
     evaluate_population,
     evaluate_requests,
+    evaluate_routing,
     memory,
     serve,
     train,
@@ -44,6 +45,7 @@ evaluate_chat.register(evaluate.eval_app)
 evaluate_requests.register(evaluate.eval_app)
 evaluate_injections.register(evaluate.eval_app)
 evaluate_population.register(evaluate.eval_app)
+evaluate_routing.register(evaluate.eval_app)
 agent.register(app)
 demos.register(app)
 memory.register(app)

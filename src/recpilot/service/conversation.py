@@ -198,16 +198,38 @@ class ConversationService:
             parts.append("Relevant memories: " + " | ".join(r.entry.text for r in found) + ".")
         return " ".join(parts)
 
+    # ------------------------------------------------------------------ catalogs
+    def catalog_names(self) -> list[str]:
+        """The catalogs this service answers for (several: service/routing.py)."""
+        return [self.catalog.name]
+
+    def for_catalog(self, name: str | None) -> ConversationService:
+        """The service answering for catalog ``name`` (None: this one)."""
+        if name is None or name == self.catalog.name:
+            return self
+        raise ConfigError(f"unknown catalog {name!r}; valid: {', '.join(self.catalog_names())}")
+
     # ------------------------------------------------------------------ turns
-    def turn(self, user_id: str | None, message: str, session_id: str | None = None) -> TurnOut:
-        """One turn of a conversation: load, answer, remember."""
+    def turn(
+        self,
+        user_id: str | None,
+        message: str,
+        session_id: str | None = None,
+        catalog: str | None = None,
+    ) -> TurnOut:
+        """One turn of a conversation: load, answer, remember. ``catalog`` must name this
+        service's catalog when given (a routed service picks among several)."""
+        self.for_catalog(catalog)
         started = time.perf_counter()
         session, profile = self._prepare(user_id, session_id)
         return self._answer(session, profile, message, started)
 
-    def conversation(self, user_id: str | None, messages: list[str]) -> TurnOut:
+    def conversation(
+        self, user_id: str | None, messages: list[str], catalog: str | None = None
+    ) -> TurnOut:
         """A conversation given whole (OpenAI style): the earlier user messages are replayed
         on a new session, the last one is answered and stored as that session's turn."""
+        self.for_catalog(catalog)
         if not messages:
             raise ValueError("a conversation needs at least one user message")
         started = time.perf_counter()
@@ -229,6 +251,7 @@ class ConversationService:
         for earlier in replay or []:
             self.replay_agent.turn(session, earlier)
         record = self.agent.turn(session, message)
+        record.catalog = self.catalog.name  # stored with the turn: a session keeps its catalog
         session.lift(included_values(record))
         change = before.diff(session, included_values(record))
         self._enforce(session, record)
