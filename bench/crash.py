@@ -51,6 +51,7 @@ def main() -> int:
         report = rig.run_kind(kind, args.kills)
         reports.append(report)
         extra = f", {report.checked} acknowledged writes checked" if kind == "store" else ""
+        extra += f", {report.finished_first} runs ended before their kill (not counted)"
         print(f"{kind}: {time.perf_counter() - t0:.0f} s{extra}; {'; '.join(report.notes)}")
         for problem in report.problems():
             print(f"  FAILED {problem}")

@@ -69,6 +69,8 @@ class KindReport:
     kills: list[Kill] = field(default_factory=list)
     leftovers: int = 0
     """Temporary entries still there after one more complete run (0 is right)."""
+    finished_first: int = 0
+    """Runs that ended before their kill was due (not counted as kills)."""
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -189,16 +191,30 @@ class CrashRig:
             return [*base, "train", "--dataset", CATALOG, "--models", ",".join(MODELS), "--force"]
         raise ValueError(f"no command for kind {kind!r}")
 
-    def run_clean(self, command: list[str], name: str) -> float:
-        """Run ``command`` to completion; its seconds. Raises RuntimeError when it fails."""
+    def run_clean(
+        self, command: list[str], name: str, watch: Callable[[], bool] | None = None
+    ) -> tuple[float, list[float]]:
+        """Run ``command`` to completion: its seconds, and how long each of its writes kept
+        a temporary entry (``watch``, polled every millisecond). RuntimeError when it fails."""
         self.logs.mkdir(parents=True, exist_ok=True)
+        spans: list[float] = []
+        since: float | None = None
         started = time.perf_counter()
         with (self.logs / f"{name}.log").open("wb") as log:
-            code = subprocess.run(command, env=self.env(), stdout=log, stderr=log).returncode
+            proc = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
+            while watch is not None and proc.poll() is None:
+                present, now = watch(), time.perf_counter()
+                if present and since is None:
+                    since = now
+                elif not present and since is not None:
+                    spans.append(now - since)
+                    since = None
+                time.sleep(0.001)
+            code = proc.wait()
         if code != 0:
             tail = (self.logs / f"{name}.log").read_text(errors="replace")[-800:]
             raise RuntimeError(f"{' '.join(command[2:5])} exited {code}: {tail}")
-        return time.perf_counter() - started
+        return time.perf_counter() - started, spans
 
     def kill_during(
         self, command: list[str], name: str, watch: Callable[[], bool], kind: str
@@ -229,35 +245,18 @@ class CrashRig:
     # ------------------------------------------------------------------ setup
     def prepare(self) -> None:
         """Write both input versions, ingest each once (their digests are the only
-        acceptable catalogs), train the models once, and time a clean run of each kind."""
+        acceptable catalogs) and train the models once, timing each kind's writes."""
         full = write_files("planted-books", self.home / "input" / "full")
         self.versions = {"full": full, "smaller": _subset(full, self.home / "input" / "smaller")}
         for version in ("smaller", "full"):
-            seconds = self.run_clean(self.command("ingest", version), f"prepare-ingest-{version}")
+            command = self.command("ingest", version)
+            self.timing["ingest"] = self.run_clean(
+                command, f"prepare-ingest-{version}", self._watch("ingest")
+            )
             self.digests[version] = catalog_digest(self.catalog_path)
-        self.timing["ingest"] = (seconds, self._writes("ingest"))
-        seconds = self.run_clean(self.command("train"), "prepare-train")
-        self.timing["train"] = (seconds, self._writes("train"))
-
-    def _writes(self, kind: str) -> list[float]:
-        """How long each write of a clean run kept a temporary entry (1 ms polling)."""
-        watch = self._watch(kind)
-        proc = subprocess.Popen(
-            self.command(kind), env=self.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        self.timing["train"] = self.run_clean(
+            self.command("train"), "prepare-train", self._watch("train")
         )
-        spans: list[float] = []
-        since: float | None = None
-        while proc.poll() is None:
-            present, now = watch(), time.perf_counter()
-            if present and since is None:
-                since = now
-            elif not present and since is not None:
-                spans.append(now - since)
-                since = None
-            time.sleep(0.001)
-        if proc.returncode != 0:
-            raise RuntimeError(f"a clean {kind} run failed while timing it")
-        return spans
 
     def _watch(self, kind: str) -> Callable[[], bool]:
         directory = self.catalog_path.parent if kind == "ingest" else self.models_dir
@@ -281,7 +280,7 @@ class CrashRig:
             command = self.command(kind, version)
             outcome = self.kill_during(command, f"{kind}-{len(report.kills)}", watch, kind)
             if outcome is None:
-                report.notes.append("a run finished before its kill (not counted)")
+                report.finished_first += 1
                 continue
             after, mid = outcome
             check = self.check_catalog if kind == "ingest" else self.check_models
