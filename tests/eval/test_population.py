@@ -155,7 +155,8 @@ def test_llm_simulator_parses_json_and_counts_invalid_answers() -> None:
     request = llm.requests[0]
     assert request.json_schema is not None
     assert request.json_schema["properties"]["watch"]["items"]["enum"] == [1, 2, 3]
-    assert "X (100%)" in request.messages[-1].content and "Title i01" in request.messages[-1].content
+    prompt = request.messages[-1].content
+    assert "X (100%)" in prompt and "Title i01" in prompt
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ level; 0.5 in expectation).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from recpilot.eval.population_profiles import ItemFacts, UserProfile
+
+log = logging.getLogger(__name__)
 
 # scorer(user, items, rng) -> one score per item, higher = more likely watched
 Scorer = Callable[[UserProfile, np.ndarray, np.random.Generator], np.ndarray]
@@ -98,9 +101,12 @@ def agreement(
     results: dict[str, AUCResult] = {}
     for name, scorer in scorers.items():
         rng = np.random.default_rng(seed)
-        aucs = np.array(
-            [user_auc(np.asarray(scorer(p.user, p.items, rng)), p.positive) for p in probe_set]
-        )
+        per_user = []
+        for n, p in enumerate(probe_set, 1):
+            per_user.append(user_auc(np.asarray(scorer(p.user, p.items, rng)), p.positive))
+            if n % 10 == 0:
+                log.info("agreement scorer=%s user %d/%d", name, n, len(probe_set))
+        aucs = np.array(per_user)
         stderr = float(aucs.std(ddof=1) / np.sqrt(len(aucs))) if len(aucs) > 1 else 0.0
         results[name] = AUCResult(auc=round(float(aucs.mean()), 4), stderr=round(stderr, 4))
     return AgreementResult(

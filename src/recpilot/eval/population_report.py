@@ -115,6 +115,7 @@ def plot(report: PopulationReport, path: Path) -> Path:
     for s in report.systems:
         pages = range(1, len(s.ctr_by_page) + 1)
         right.plot(list(pages), s.ctr_by_page, marker="o", label=s.name)
+    right.set_xticks(list(range(1, report.config["pages"] + 1)))
     right.set_xlabel("page")
     right.set_ylabel("CTR")
     right.set_title("CTR by page")

@@ -176,7 +176,11 @@ def run_system(
         return browse(pager, simulator, user, pages=config.pages, page_size=config.page_size)
 
     if not progress:
-        return [one(u) for u in users]
+        runs = []
+        for n, user in enumerate(users, 1):
+            runs.append(one(user))
+            log.info("population user %d/%d system=%s", n, len(users), pager.name)
+        return runs
     from rich.console import Console
     from rich.progress import Progress
 
