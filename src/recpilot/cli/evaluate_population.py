@@ -70,7 +70,9 @@ def register(eval_app: typer.Typer) -> None:
             20, "--transcripts", help="Users per system written to sessions.jsonl."
         ),
         out: Path = typer.Option(
-            None, "--out", help="Report directory [default: ./reports/population-<dataset>-<sim>/]."
+            None,
+            "--out",
+            help="Report directory (default: ./reports/population-DATASET-SIMULATOR/).",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
     ) -> None:
