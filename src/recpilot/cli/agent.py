@@ -19,6 +19,7 @@ from recpilot.agent.trace import TurnRecord
 from recpilot.catalog.datasets import DEFAULT_DATASET
 from recpilot.llm.deadline import ENV_DEADLINE
 from recpilot.service.conversation import ConversationService
+from recpilot.service.routing import open_service
 
 DB_HELP = (
     "Memory database URL (sqlite:///PATH or postgresql://...); default $RECPILOT_DATABASE_URL "
@@ -96,7 +97,12 @@ def ask(
     ),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     llm: str = typer.Option("rules", "--llm", help=LLM_HELP),
-    dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
+    dataset: str = typer.Option(
+        DEFAULT_DATASET,
+        "--dataset",
+        help="Catalog name; several comma-separated: the request goes to the one that can "
+        "answer it (the JSON's catalog and routed_by say which and why).",
+    ),
     demos: str = typer.Option(
         "dynamic", "--demos", help="Planner demonstrations: dynamic, fixed or none."
     ),
@@ -110,8 +116,8 @@ def ask(
     deadline: float | None = deadline_option(),
 ) -> None:
     """Ask once and print the recommendation (items with reasons)."""
-    agent = build_agent(agent_options(dataset, llm, demos, validate, mode, critic, deadline))
-    with ConversationService.open(agent, db) as service:
+    options = agent_options(dataset, llm, demos, validate, mode, critic, deadline)
+    with open_service(options, db) as service:  # several datasets: routed (docs/routing.md)
         out = service.turn(user, text, session)
     record = out.record
     if json_out:
