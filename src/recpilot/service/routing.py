@@ -27,10 +27,11 @@ attribute and value, see service/conditions.py).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from recpilot.agent.agent import Agent
+from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.agent.trace import LLMCall, RecommendedItem
 from recpilot.errors import ConfigError, LLMUnavailable
 from recpilot.llm.base import LLM, LLMRequest, Message
@@ -275,3 +276,26 @@ class RoutedService(ConversationService):
             if len(service.catalog.get_items(ids)) == len(set(ids)):
                 return ConversationService.cards(service, items)
         return super().cards(items)
+
+
+def split_datasets(text: str) -> list[str]:
+    """``"movielens-100k,planted-books"`` → the names, in order, each once."""
+    names = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not names:
+        raise ConfigError("name at least one dataset")
+    return names
+
+
+def service_over(agents: list[Agent], store: MemoryStore) -> ConversationService:
+    """One catalog: its service; several: a routed service over them."""
+    return (
+        ConversationService(agents[0], store) if len(agents) == 1 else RoutedService(agents, store)
+    )
+
+
+def open_service(options: AgentOptions, url: str | None = None) -> ConversationService:
+    """The service for ``options.dataset`` (several comma-separated names: routed), over the
+    memory store at ``url`` (opened after the agents are built)."""
+    agents = [build_agent(replace(options, dataset=n)) for n in split_datasets(options.dataset)]
+    store = MemoryStore.open(url)
+    return service_over(agents, store)
