@@ -36,7 +36,13 @@ from recpilot.eval.population_agreement import (
 )
 from recpilot.eval.population_llm import LLMPageSimulator
 from recpilot.eval.population_profiles import ItemFacts, UserProfile, build_population, item_facts
-from recpilot.eval.population_sim import PageOutcome, PageSimulator, RulesSimulator, RulesWeights
+from recpilot.eval.population_sim import (
+    PageOutcome,
+    PageSimulator,
+    RulesSimulator,
+    RulesWeights,
+    user_terms,
+)
 from recpilot.eval.population_systems import Pager, build_pager, check_systems
 from recpilot.eval.splits import make_split
 from recpilot.llm.spec import resolve_llm
@@ -194,8 +200,6 @@ def run_system(
 
 
 def _rules_scorers(sim: RulesSimulator, facts: ItemFacts) -> dict[str, Scorer]:
-    from recpilot.eval.population_sim import user_terms
-
     def simulator(user: UserProfile, items: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return sim.preference(user, items)
 
@@ -270,6 +274,7 @@ def run_population(
     finally:
         if isinstance(simulator, LLMPageSimulator):
             simulator.llm.close()
+        catalog.close()
     report.wall_s = round(time.perf_counter() - started, 2)
     return report
 
