@@ -14,6 +14,7 @@ from recpilot.agent.demos import DemoSelector, catalog_bank, load_bank
 from recpilot.agent.planner import LLMPlanner, PlannerSettings, system_prompt
 from recpilot.agent.react import ReactLoop
 from recpilot.agent.session import Session
+from recpilot.agent.team import Team
 from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
 from recpilot.catalog.interactions import InteractionData
 from recpilot.catalog.profile import CatalogProfile, Role, build_profile
@@ -47,7 +48,7 @@ class AgentOptions:
     llm_reply: bool = True
     # "minilm" lets the policy fall back to hashing for the text model of a huge catalog
     embedder: Literal["minilm", "hashing"] = "minilm"
-    mode: Literal["plan", "react"] = "plan"
+    mode: Literal["plan", "react", "team"] = "plan"
     critic: bool = False
     route: bool = True  # skip the LLM when the rules reading explains the whole message
     deadline_s: float | None = None  # the turn's LLM budget (None: the backend's default)
@@ -162,7 +163,7 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
     # prompt prefix); remote backends are stateless, one client serves both.
     reply_llm = (
         resolve_llm(options.llm, timeout_s=timeout)
-        if isinstance(llm, LocalLLM) and options.llm_reply
+        if isinstance(llm, LocalLLM) and (options.llm_reply or options.mode == "team")
         else llm
     )
     tools = default_tools()
@@ -205,6 +206,11 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
         )
         if options.mode == "react":
             agent.react = ReactLoop(llm, tools, catalog, system_prompt(tools, catalog))
+        elif options.mode == "team":
+            # The manager, analyst and reflector share the reply instance (its own prompt
+            # prefix), so the planner's cached system prompt survives the roles' calls.
+            attributes = [a.name for a in catalog.attributes]
+            agent.team = Team(agent.planner, reply_llm or llm, attributes)
     return agent
 
 

@@ -64,6 +64,7 @@ class Catalog:
         self._interactions: InteractionData | None = None
         self._item_ids: list[str] | None = None
         self._item_cache: dict[str, Item] = {}  # rows already read (items never change in place)
+        self._values: dict[str, list[str]] = {}  # categorical_values, per attribute
         self._load_meta()
 
     # ------------------------------------------------------------------ opening
@@ -257,11 +258,13 @@ class Catalog:
     def categorical_values(self, attr: str) -> list[str]:
         """Sorted distinct values of a categorical attribute (for schema enums)."""
         col = quote(self._require(attr, AttributeKind.categorical).name)
-        rows = self.query(
-            f"SELECT DISTINCT v FROM (SELECT unnest({col}) AS v FROM items)"
-            " WHERE v IS NOT NULL ORDER BY v"
-        )
-        return [r[0] for r in rows]
+        if attr not in self._values:  # a scan of every item: once per open catalog
+            rows = self.query(
+                f"SELECT DISTINCT v FROM (SELECT unnest({col}) AS v FROM items)"
+                " WHERE v IS NOT NULL ORDER BY v"
+            )
+            self._values[attr] = [r[0] for r in rows]
+        return list(self._values[attr])
 
     def numeric_range(self, attr: str) -> tuple[float, float] | None:
         col = quote(self._require(attr, AttributeKind.number).name)
@@ -348,6 +351,7 @@ class Catalog:
             self._interactions = None
             self._item_ids = None
             self._item_cache.clear()
+            self._values.clear()
         log.info("added items catalog=%s n=%d", self._name, len(rows))
 
     def _row(self, item: Item) -> list[object]:

@@ -16,6 +16,7 @@ from rich.table import Table
 from recpilot.catalog.interactions import InteractionData
 from recpilot.errors import ConfigError
 from recpilot.models.artifacts import artifact_dir, train_or_load
+from recpilot.models.choice import CatalogShape, choose_models
 from recpilot.models.registry import make_config, model_names
 
 
@@ -101,6 +102,30 @@ def train_models(
     return results
 
 
+def chosen_models(
+    data: InteractionData, overrides: dict[str, dict[str, Any]]
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The agent's models for ``data`` (models/choice.py), with their configs as settings;
+    the choice and its reasons go to stderr."""
+    choice = choose_models(CatalogShape.of(data))
+    shape = choice.shape
+    console = Console(stderr=True)
+    console.print(
+        f"model choice for {shape.n_items:,} items, {shape.n_users:,} users, "
+        f"{shape.n_interactions:,} interactions (density {shape.density:.1e}):"
+    )
+    for line in choice.lines():
+        console.print(f"  {line}", highlight=False)
+    chosen = {spec.name: spec.config for spec in choice.specs()}
+    text = {"embedder": choice.embedder, "ivf_threshold": choice.ann_threshold}
+    merged = {
+        name: (config.model_dump() if config is not None else {}) | overrides.get(name, {})
+        for name, config in chosen.items()
+    } | {"text": text | overrides.get("text", {})}
+    named = [name for name in overrides if name not in merged]  # --set MODEL.FIELD: train it
+    return [*chosen, "text", *named], merged | {name: overrides[name] for name in named}
+
+
 def _load_interactions(dataset: str) -> InteractionData:
     from recpilot.catalog.datasets import open_dataset
 
@@ -114,8 +139,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def train(
         dataset: str = typer.Option("movielens-100k", "--dataset", "-d", help="Dataset name."),
-        models: str = typer.Option(
-            ",".join(model_names()), "--models", "-m", help="Comma-separated model names."
+        models: str | None = typer.Option(
+            None,
+            "--models",
+            "-m",
+            help=f"Comma-separated model names ({','.join(model_names())}); default: the "
+            "models the agent uses for this catalog, chosen by its size and the memory free.",
         ),
         force: bool = typer.Option(False, "--force", help="Retrain even if an artifact exists."),
         settings: list[str] = typer.Option(
@@ -127,9 +156,12 @@ def register(app: typer.Typer) -> None:
         Artifacts are reused on later runs unless --force; the table shows training
         seconds (0 when loaded from the cache) and each artifact's folder.
         """
-        names = parse_models(models)
         overrides = parse_settings(settings)
         data = _load_interactions(dataset)
+        if models is None:
+            names, overrides = chosen_models(data, overrides)
+        else:
+            names = parse_models(models)
         results = train_models(
             data,
             names,

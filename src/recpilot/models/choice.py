@@ -143,8 +143,12 @@ class ModelChoice:
     personal: ModelSpec
     similar: ModelSpec
     embedder: Embedding
-    ann: bool
+    ann_threshold: int  # items above which text and factor search is approximate
     reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ann(self) -> bool:
+        return self.shape.n_items > self.ann_threshold
 
     def specs(self) -> list[ModelSpec]:
         """The interaction models to train (personal first; one entry when they coincide)."""
@@ -239,11 +243,10 @@ def choose_models(shape: CatalogShape, policy: ChoicePolicy | None = None) -> Mo
             f"{n:,} items > {policy.minilm_max_items:,}: MiniLM would take hours to embed them "
             "on a CPU; hashed words and 3-grams instead"
         )
-    ann = n >= policy.ann_threshold
     reasons["ann"] = (
-        f"{n:,} items ≥ {policy.ann_threshold:,}: FAISS approximate neighbours"
-        if ann
-        else f"{n:,} items < {policy.ann_threshold:,}: exact search"
+        f"{n:,} items > {policy.ann_threshold:,}: FAISS approximate neighbours"
+        if n > policy.ann_threshold
+        else f"{n:,} items ≤ {policy.ann_threshold:,}: exact search"
     )
     choice = ModelChoice(
         shape=shape,
@@ -252,7 +255,7 @@ def choose_models(shape: CatalogShape, policy: ChoicePolicy | None = None) -> Mo
         ),
         similar=ModelSpec(similar, SIMILAR_CONFIGS.get(similar)),
         embedder=embedder,
-        ann=ann,
+        ann_threshold=policy.ann_threshold,
         reasons=reasons,
     )
     log.info("model choice items=%d %s", n, "; ".join(choice.lines()))

@@ -4,15 +4,15 @@ Each item's text (``InteractionData.item_texts``: title and attributes) is embed
 ``fit``; interactions are not used, so every catalog item can be scored (cold start). A
 history scores items by the cosine between the mean of its item vectors and each item.
 :meth:`TextEmbedding.search_text` retrieves items for free text ("space adventure with
-aliens"). Retrieval uses an exact FAISS inner-product index, or an IVF index above
-``ivf_threshold`` items.
+aliens"). Retrieval is exact up to ``ivf_threshold`` items and a FAISS IVF index above
+(``models/ann.py``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any, Literal, Self
+from typing import Literal, Self
 
 import numpy as np
 from pydantic import Field
@@ -20,8 +20,10 @@ from pydantic import Field
 from recpilot.catalog.interactions import InteractionData
 from recpilot.errors import ModelError
 
+from .ann import AnnSettings, VectorIndex
 from .base import ModelConfig, Recommender
 from .embedders import Embedder, HashingEmbedder, MiniLMEmbedder, normalize_rows
+from .progress import EpochProgress
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,10 @@ def make_embedder(config: TextEmbeddingConfig) -> Embedder:
     return MiniLMEmbedder(batch_size=config.batch_size, cache=config.cache)
 
 
-class TextEmbedding(Recommender):
+FIT_CHUNK = 50_000  # texts per encoder call for big catalogs; each chunk reports progress
+
+
+class TextEmbedding(EpochProgress, Recommender):
     """Cosine similarity of text embeddings; ``search_text`` for semantic retrieval."""
 
     name = "text"
@@ -55,7 +60,11 @@ class TextEmbedding(Recommender):
         super().__init__(config)
         self._embedder = embedder
         self.vectors = np.zeros((0, 0), dtype=np.float32)
-        self._index: Any = None
+        self._index: VectorIndex | None = None
+        self._chunks = 1
+
+    def total_epochs(self) -> int:
+        return self._chunks
 
     @property
     def embedder(self) -> Embedder:
@@ -69,7 +78,17 @@ class TextEmbedding(Recommender):
                 "the text model needs item texts; build InteractionData with item_texts=... "
                 "(a catalog's interactions() provides them)"
             )
-        self.vectors = normalize_rows(self.embedder.encode(list(data.item_texts)))
+        texts = list(data.item_texts)
+        # A small catalog is encoded in one call (one embedding-cache entry); a big one in
+        # chunks, each reported to a progress bar.
+        starts = range(0, len(texts), FIT_CHUNK) if len(texts) > FIT_CHUNK else range(1)
+        self._chunks = len(starts)
+        parts = []
+        for step, start in enumerate(starts):
+            chunk = texts[start : start + FIT_CHUNK] if self._chunks > 1 else texts
+            parts.append(normalize_rows(self.embedder.encode(chunk)))
+            self._epoch_done(step)
+        self.vectors = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
         self.n_items = data.n_items
         self._index = None
         self.fitted = True
@@ -87,35 +106,21 @@ class TextEmbedding(Recommender):
         return self.query_vectors(histories) @ self.vectors.T
 
     # -- retrieval ----------------------------------------------------------------------
-    def index(self) -> Any:
-        """The FAISS index over the item vectors (built on first use)."""
+    def vector_index(self) -> VectorIndex:
+        """Search over the item vectors: exact up to ``ivf_threshold`` items, FAISS IVF above
+        (built on first use; :meth:`VectorIndex.load_or_build` keeps it beside the artifact)."""
         self._check_fitted()
         if self._index is None:
-            import faiss
-
-            n, d = self.vectors.shape
-            index: Any
-            if n > self.config.ivf_threshold:
-                nlist = max(1, int(np.sqrt(n)))
-                quantizer = faiss.IndexFlatIP(d)
-                index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-                index.train(self.vectors)
-                index.nprobe = self.config.nprobe
-            else:
-                index = faiss.IndexFlatIP(d)
-            index.add(self.vectors)
-            self._index = index
+            settings = AnnSettings(threshold=self.config.ivf_threshold, nprobe=self.config.nprobe)
+            self._index = VectorIndex(self.vectors, settings)
         return self._index
 
     def _search(
         self, query: np.ndarray, k: int, exclude: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        if k <= 0 or self.n_items == 0 or not np.any(query):
+        if self.n_items == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        want = min(self.n_items, k + len(exclude))
-        scores, ids = self.index().search(query.reshape(1, -1).astype(np.float32), want)
-        keep = (ids[0] >= 0) & ~np.isin(ids[0], exclude)
-        return ids[0][keep][:k].astype(np.int64), scores[0][keep][:k].astype(np.float32)
+        return self.vector_index().nearest(query, k, exclude)
 
     def similar(
         self, seeds: Sequence[int] | np.ndarray, k: int = 10
@@ -132,6 +137,12 @@ class TextEmbedding(Recommender):
         self._check_fitted()
         vector = normalize_rows(self.embedder.encode([query]))[0]
         return self._search(vector, k, np.zeros(0, dtype=np.int64))
+
+    def text_scores(self, query: str, items: np.ndarray) -> np.ndarray:
+        """Exact cosines between free text ``query`` and the given item indices."""
+        self._check_fitted()
+        vector = normalize_rows(self.embedder.encode([query]))[0]
+        return np.asarray(self.vectors[np.asarray(items, dtype=np.int64)] @ vector, np.float32)
 
     # -- persistence ----------------------------------------------------------------------
     def _state(self) -> dict[str, np.ndarray]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
+from recpilot.models.base import top_k
+from recpilot.models.text import TextEmbedding
 from recpilot.tools.base import Tool, ToolArgs, ToolContext, ToolResult
 
 
@@ -48,10 +50,19 @@ class RetrieveSemantic(Tool[RetrieveSemanticArgs]):
     args_model = RetrieveSemanticArgs
 
     def run(self, args: RetrieveSemanticArgs, ctx: ToolContext) -> ToolResult:
+        evidence = f"text matches {args.text!r}"
+        model = ctx.models.text_model() if ctx.bus.active else None
+        if isinstance(model, TextEmbedding):
+            # Re-scoring the candidates: every one gets its exact cosine, whatever the
+            # catalog's size (an approximate search scores only its best few thousand).
+            known = [c for c in ctx.bus.ids() if c in ctx.models.index]
+            at = ctx.models.indices(known)
+            _rescore(ctx, known, model.text_scores(args.text, at), evidence)
+            return ToolResult(True, f"{len(ctx.bus)} items match {args.text!r}", len(ctx.bus))
         scores = ctx.models.semantic_scores(args.text)
         if scores is None:
             return ToolResult(False, "no text-embedding model is available", len(ctx.bus))
-        _apply(ctx, scores, args.k, f"text matches {args.text!r}", exclude=[])
+        _apply(ctx, scores, args.k, evidence, exclude=[])
         return ToolResult(True, f"{len(ctx.bus)} items match {args.text!r}", len(ctx.bus))
 
 
@@ -59,14 +70,19 @@ def _apply(ctx: ToolContext, scores: np.ndarray, k: int, evidence: str, exclude:
     ids = ctx.models.item_ids
     if ctx.bus.active:
         ctx.bus.drop(exclude)
-        index = ctx.models.index
-        # Candidates the similarity model has no opinion on fall back to popularity order.
-        prior = np.log1p(ctx.models.popularity) * 1e-6
-        by_id = {c: float(scores[index[c]] + prior[index[c]]) for c in ctx.bus.ids() if c in index}
-        ctx.bus.rescore(by_id, {c: evidence for c in by_id})
+        known = [c for c in ctx.bus.ids() if c in ctx.models.index]
+        _rescore(ctx, known, scores[ctx.models.indices(known)], evidence)
         return
-    banned = set(exclude)
+    banned = ctx.models.indices(exclude)
     finite = np.where(np.isfinite(scores), scores, -np.inf)
-    order = np.argsort(-finite, kind="stable")
-    chosen = [int(i) for i in order if np.isfinite(finite[i]) and ids[i] not in banned][:k]
+    finite[banned] = -np.inf
+    chosen = top_k(finite, k)[0]  # a partial sort: one pass over a million items
     ctx.bus.fill([ids[i] for i in chosen], [float(scores[i]) for i in chosen], evidence)
+
+
+def _rescore(ctx: ToolContext, known: list[str], scores: np.ndarray, evidence: str) -> None:
+    """Order the bus by ``scores`` (aligned with ``known``); candidates the model has no
+    opinion on fall back to popularity order."""
+    prior = np.log1p(ctx.models.popularity[ctx.models.indices(known)]) * 1e-6
+    values = (np.asarray(scores, dtype=np.float64) + prior).tolist()
+    ctx.bus.rescore(dict(zip(known, values, strict=True)), dict.fromkeys(known, evidence))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recpilot.models.base import Recommender
+from recpilot.models.choice import ModelChoice
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class ModelSuite:
     categories: np.ndarray | None = None
     category_weight: float = 0.2  # tuned on the validation split (docs/similar-items.md)
     min_interactions_for_cf: int = 5
+    choice: ModelChoice | None = None  # which models were chosen for the catalog, and why
 
     def __post_init__(self) -> None:
         self.index = {item_id: k for k, item_id in enumerate(self.item_ids)}
