@@ -109,9 +109,12 @@ def _dead_pid() -> int:
     return int(proc.stdout)
 
 
-def test_catalog_swap_folds_a_crashed_writers_log(tmp_path: Path) -> None:
-    """A writer killed after a commit leaves a write-ahead log beside the old file; the next
-    catalog written there must neither pick it up nor lose the old file before the swap."""
+def test_catalog_swap_folds_a_crashed_writers_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer killed after a commit leaves a write-ahead log beside the old file. A new
+    catalog written there must not pick it up, and a crash just before the swap must leave
+    the old file with that commit (the log is folded into it first, never just deleted)."""
     target = tmp_path / "t.duckdb"
     _write(target, 3)
     script = (
@@ -124,6 +127,16 @@ def test_catalog_swap_folds_a_crashed_writers_log(tmp_path: Path) -> None:
     assert killed.returncode == -signal.SIGKILL
     wal = target.with_name(target.name + ".wal")
     assert wal.exists()
+
+    def crash(*args: object) -> None:
+        raise OSError("crashed before the swap")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", crash)
+        with pytest.raises(OSError, match="before the swap"):
+            _write(target, 5)
+    with Catalog.open(target) as catalog:
+        assert catalog.item_ids() == ["i0", "i1", "i2", "extra"]
     _write(target, 5)
     assert not wal.exists()
     with Catalog.open(target) as catalog:
