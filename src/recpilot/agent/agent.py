@@ -184,6 +184,8 @@ class Agent:
         # What the user rules out (in the rules' or the LLM's reading) holds for the session.
         session.exclude(reading.exclude)
         session.limits.update(reading.limits)
+        if reading.diversity is not None:  # "surprise me": the session's setting until changed
+            session.diversity = reading.diversity
         plan = outcome.plan
         # Words no reader used, and names that matched no catalog item.
         record.not_understood = [*reading.unexplained, *reading.unresolved]
@@ -296,6 +298,7 @@ class Agent:
             liked=list(session.liked),
             disliked=list(session.disliked),
             preferred={a: list(v) for a, v in session.preferred.items()},
+            diversity=session.diversity,
         )
 
     def _name_notes(self, names: set[str]) -> list[str]:
@@ -401,6 +404,8 @@ def constraint_keys(req: Request) -> list[str]:
         keys.append("about")
     if req.mode != "personal":
         keys.append("mode")
+    if req.diversity is not None:
+        keys.append("diversity")
     return keys
 
 

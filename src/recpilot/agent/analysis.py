@@ -84,6 +84,8 @@ class Request:
     # no attribute for ("directed", "minutes") and names it has no value or title for.
     unsupported: list[str] = field(default_factory=list)
     corrections: dict[str, str] = field(default_factory=dict)  # typo -> the word read
+    # "surprise me", "hidden gems": the diversity setting asked for (None: not stated)
+    diversity: float | None = None
 
     @property
     def has_filters(self) -> bool:
@@ -102,6 +104,7 @@ class Request:
             or self.disliked
             or self.mode != "personal"
             or self.n is not None
+            or self.diversity is not None
         )
 
     def add(self, target: dict[str, list[str]], attribute: str, value: str) -> None:
@@ -263,6 +266,7 @@ def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
     _lookup(text, vocab, req)
     if req.lookup:
         return req
+    text = _diversity(text, vocab.lexicon, req)
     text = _count(text, req, vocab)
     text = _titles(text, vocab, shown or [], req)
     text = _years(text, vocab, req)
@@ -310,6 +314,18 @@ def _names(message: str) -> set[str]:
         sentence_start = False
     out.update(run if len(run) >= 2 else [])
     return out
+
+
+def _diversity(text: str, lexicon: Lexicon, req: Request) -> str:
+    """ "Surprise me", "hidden gems", "more variety": the lexicon's diversity phrases set the
+    request's diversity (the last one named wins)."""
+    pattern = lexicon.diversity_pattern
+    if pattern is None:
+        return text
+    for m in list(pattern.finditer(text)):
+        req.diversity = lexicon.diversity[m.group()]
+        text = _blank(text, m.start(), m.end())
+    return text
 
 
 def _blank(text: str, start: int, end: int) -> str:

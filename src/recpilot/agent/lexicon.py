@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,16 @@ class Lexicon:
     item_nouns: frozenset[str]
     filler: frozenset[str]
     unsupported: frozenset[str]  # words asking for what catalogs rarely hold (director, runtime)
+    # phrases asking for variety or less mainstream picks -> a diversity setting in [0, 1]
+    diversity: dict[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def diversity_pattern(self) -> re.Pattern[str] | None:
+        """The diversity phrases, longest first, as whole words (None when there are none)."""
+        if not self.diversity:
+            return None
+        phrases = sorted(self.diversity, key=len, reverse=True)
+        return re.compile(r"(?<![\w'-])(?:" + "|".join(map(re.escape, phrases)) + r")(?![\w'-])")
 
     @classmethod
     def load(cls, extra: Path | None = None) -> Lexicon:
@@ -51,7 +62,18 @@ class Lexicon:
             item_nouns=frozenset(w.lower() for w in data.get("item_nouns", [])),
             filler=frozenset(w.lower() for w in data.get("filler", [])),
             unsupported=frozenset(w.lower() for w in data.get("unsupported", [])),
+            diversity=_settings(data.get("diversity", {})),
         )
+
+
+def _settings(raw: dict[str, Any]) -> dict[str, float]:
+    """The lexicon's diversity phrases, each with a setting in [0, 1] (CatalogError else)."""
+    out: dict[str, float] = {}
+    for phrase, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise CatalogError(f"lexicon diversity {phrase!r}: {value!r} is not a number in [0, 1]")
+        out[phrase.lower()] = float(value)
+    return out
 
 
 NUMBER_WORDS = {

@@ -30,6 +30,9 @@ class Session:
     limits: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     # Values the user loves ("I love anything by Kubrick"): a soft boost in ranking.
     preferred: dict[str, list[str]] = field(default_factory=dict)
+    # The diversity setting ("surprise me", an interface's diversity argument): it holds for
+    # the rest of the session until changed; None: the default (recpilot.tools.diversify).
+    diversity: float | None = None
     # Filled by recpilot.memory before a turn (both go into the planner's context):
     summary: str = ""  # earlier turns of this session, summarised when the dialogue is cut
     memory_context: str = ""  # the user's profile summary and retrieved relevant memories

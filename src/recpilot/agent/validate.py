@@ -47,6 +47,8 @@ def reading_of(steps: list[ParsedStep], resolver: TitleResolver) -> Request:
             req.unwanted += [i for i in _ids(args.unwanted, resolver) if i not in req.unwanted]
         elif isinstance(args, FinalizeArgs):
             req.n = args.n
+            if args.diversity is not None:
+                req.diversity = args.diversity
         elif isinstance(args, LookupItemsArgs):
             req.lookup += _ids(args.titles, resolver)
             req.question = args.question
@@ -72,6 +74,7 @@ def merge(
         disliked=list(rules.disliked),
         n=rules.n if rules.n is not None else llm.n,
         mode=rules.mode if rules.mode != "personal" else llm.mode,
+        diversity=rules.diversity if rules.diversity is not None else llm.diversity,
         about=rules.about or llm.about,
         lookup=rules.lookup or llm.lookup,
         question=rules.question or llm.question,
@@ -122,6 +125,8 @@ def merge(
             mark(f"like {item_id}")
     if llm.about and not rules.about:
         mark("about")
+    if llm.diversity is not None and rules.diversity is None:
+        mark("diversity", reads=False)
     if llm.mode != "personal" and rules.mode == "personal":
         read = added or rules.include or rules.like or rules.about or rules.lookup or rules.ranges
         if llm.mode == "popular" and not read:
@@ -139,6 +144,7 @@ def _grounded(req: Request, profile: CatalogProfile) -> tuple[Request, list[str]
     """``req`` without the values and ranges the catalog does not have."""
     rejected: list[str] = []
     out = Request(match=req.match, like=req.like, unwanted=req.unwanted, n=req.n, mode=req.mode)
+    out.diversity = req.diversity
     out.about, out.lookup, out.question = req.about, req.lookup, req.question
     for source, target in ((req.include, out.include), (req.exclude, out.exclude)):
         for attribute, values in source.items():
@@ -162,8 +168,8 @@ def amend_plan(plan: Plan, req: Request, resolver: TitleResolver) -> tuple[Plan,
 
     The first ``search_catalog`` gets exactly the request's conditions (later ones keep
     only what they add); one is inserted first when the plan has none; missing "like X"
-    seeds get a ``retrieve_similar``; the last ``finalize`` gets the asked-for count. The
-    LLM's choice of tools, seeds and ranking is kept.
+    seeds get a ``retrieve_similar``; the last ``finalize`` gets the asked-for count and
+    diversity. The LLM's choice of tools, seeds and ranking is kept.
     """
     if req.lookup:
         return plan, []
@@ -194,14 +200,16 @@ def amend_plan(plan: Plan, req: Request, resolver: TitleResolver) -> tuple[Plan,
         at = next((k for k, s in enumerate(steps) if s.tool != "search_catalog"), len(steps))
         steps.insert(at, ToolCall(tool="retrieve_similar", args={"titles": missing}))
         changes.append(f"added retrieve_similar for {', '.join(missing)}")
-    if req.n is not None:
+    for key, value in (("n", req.n), ("diversity", req.diversity)):
+        if value is None:
+            continue
         finals = [s for s in steps if s.tool == "finalize"]
         if not finals:
-            steps.append(ToolCall(tool="finalize", args={"n": req.n}))
-            changes.append(f"added finalize n={req.n}")
-        elif finals[-1].args.get("n") != req.n:
-            finals[-1].args["n"] = req.n
-            changes.append(f"finalize n = {req.n}")
+            steps.append(ToolCall(tool="finalize", args={key: value}))
+            changes.append(f"added finalize {key}={value}")
+        elif finals[-1].args.get(key) != value:
+            finals[-1].args[key] = value
+            changes.append(f"finalize {key} = {value}")
     return Plan(steps=[s for s in steps if s.tool != "search_catalog" or s.args]), changes
 
 

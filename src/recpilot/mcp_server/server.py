@@ -77,6 +77,16 @@ Bounds = Annotated[
     dict[str, Range],
     Field(description='numeric attribute -> inclusive bounds, e.g. {"price": {"max": 20}}'),
 ]
+Diversity = Annotated[
+    float | None,
+    Field(
+        ge=0.0,
+        le=1.0,
+        description="variety and less mainstream picks: 0 the plain ranking, 1 most varied "
+        "(set it when the user asks for a surprise, hidden gems or more variety); default: "
+        "the measured default",
+    ),
+]
 
 
 def _conditions(
@@ -155,13 +165,14 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
             list[Id], Field(min_length=1, max_length=5, description="seed item titles or item ids")
         ],
         n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many similar items")] = 10,
+        diversity: Diversity = None,
     ) -> dict[str, Any]:
         """Items similar to the given seed items (collaborative neighbours), within the calling user's stated exclusions and limits. The seeds themselves are not returned. Each result has a reason."""
         principal = await caller(ctx)
         svc = service()
 
         def answer() -> dict[str, Any]:
-            out = svc.similar(items, n, principal.user_id)
+            out = svc.similar(items, n, principal.user_id, diversity=diversity)
             return {"items": svc.cards(out.record.items), "notes": out.record.notes}
 
         return await anyio.to_thread.run_sync(answer)
@@ -175,6 +186,7 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         include: Values = {},  # noqa: B006
         exclude: Values = {},  # noqa: B006
         ranges: Bounds = {},  # noqa: B006
+        diversity: Diversity = None,
     ) -> dict[str, Any]:
         """Personalised ranking for a user from their history, feedback and stated preferences (popular items for a new user), optionally within hard filters. Items the user has already seen or rejected, and anything they ruled out, are left out."""
         user = act_for(await caller(ctx), user_id)
@@ -184,7 +196,7 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         )
 
         def answer() -> dict[str, Any]:
-            out = svc.recommend(user, n, filters)
+            out = svc.recommend(user, n, filters, diversity=diversity)
             return {
                 "user_id": user,
                 "items": svc.cards(out.record.items),

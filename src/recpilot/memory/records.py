@@ -42,6 +42,7 @@ class SessionState(BaseModel):
     excluded: dict[str, list[str]] = Field(default_factory=dict)  # attribute -> values
     limits: dict[str, Bounds] = Field(default_factory=dict)  # attribute -> (min, max)
     preferred: dict[str, list[str]] = Field(default_factory=dict)  # attribute -> loved values
+    diversity: float | None = None  # the session's diversity setting (None: the default)
     summary: str = ""
     turns: list[StoredTurn] = Field(default_factory=list)
 

@@ -95,6 +95,8 @@ class ChatRequest(BaseModel):
     user: str | None = None
     user_id: str | None = None
     session_id: str | None = None
+    # Extension field: variety and less mainstream picks, 0 (the plain ranking) to 1.
+    diversity: float | None = Field(None, ge=0.0, le=1.0)
 
 
 @router.get("/models", summary="Models (OpenAI-compatible)")
@@ -161,9 +163,9 @@ async def chat_completions(
 
     def answer() -> tuple[TurnOut, dict[str, Any]]:
         if session_id is not None:
-            out = service.turn(user, users[-1], session_id)
+            out = service.turn(user, users[-1], session_id, diversity=body.diversity)
         else:
-            out = service.conversation(user, users)
+            out = service.conversation(user, users, diversity=body.diversity)
         return out, _extension(service, out)
 
     async def run() -> tuple[TurnOut, dict[str, Any]]:

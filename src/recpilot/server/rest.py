@@ -107,7 +107,7 @@ async def _turn(
         user = act_for(who, owner)
 
     def answer() -> tuple[TurnOut, TurnOutModel]:
-        out = service.turn(user, body.message, session_id)
+        out = service.turn(user, body.message, session_id, diversity=body.diversity)
         return out, turn_model(service, out)  # cards read the catalog: in the worker too
 
     async def run() -> TurnOutModel:
@@ -173,7 +173,7 @@ async def recommend(body: RecommendIn, who: Who, state: State) -> ItemsOut:
     user = act_for(who, body.user_id) if (body.user_id or who.user_id) else None
 
     def answer() -> ItemsOut:
-        out = service.recommend(user, body.n, body.filters)
+        out = service.recommend(user, body.n, body.filters, diversity=body.diversity)
         return ItemsOut(
             items=[Card(**c) for c in service.cards(out.record.items)],
             notes=out.record.notes,

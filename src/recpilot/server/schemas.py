@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from recpilot.tools.search import SearchCatalogArgs
 
 FeedbackKind = Literal["like", "dislike", "consumed", "not_interested"]
+DIVERSITY_HELP = (
+    "variety and less mainstream picks, 0 (the plain ranking) to 1 (most varied); "
+    "default: the measured default (docs/diversity.md)"
+)
 
 
 class MessageIn(BaseModel):
@@ -18,6 +22,12 @@ class MessageIn(BaseModel):
         None, description="acting user (admin keys only; default: the key's user)"
     )
     stream: bool = Field(False, description="answer as Server-Sent Events (see docs/serving.md)")
+    diversity: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description=DIVERSITY_HELP + "; it holds for the rest of the session until changed",
+    )
 
 
 class Card(BaseModel):
@@ -73,6 +83,7 @@ class RecommendIn(BaseModel):
     filters: SearchCatalogArgs | None = Field(
         None, description="hard conditions, as search_catalog"
     )
+    diversity: float | None = Field(None, ge=0.0, le=1.0, description=DIVERSITY_HELP)
 
 
 class ItemsOut(BaseModel):

@@ -56,6 +56,7 @@ from recpilot.service.reflection import grow_demo_bank
 from recpilot.service.sessions import apply_profile, from_state, stored_turn, to_state
 from recpilot.tools.base import ToolContext
 from recpilot.tools.bus import CandidateBus
+from recpilot.tools.diversify import check_diversity
 from recpilot.tools.ranking import FinalizeArgs, RankArgs
 from recpilot.tools.retrieval import RetrieveSimilarArgs
 from recpilot.tools.search import SearchCatalog, SearchCatalogArgs, compile_conditions
@@ -216,16 +217,23 @@ class ConversationService:
         message: str,
         session_id: str | None = None,
         catalog: str | None = None,
+        diversity: float | None = None,
     ) -> TurnOut:
         """One turn of a conversation: load, answer, remember. ``catalog`` must name this
-        service's catalog when given (a routed service picks among several)."""
+        service's catalog when given (a routed service picks among several). ``diversity``
+        (0-1) becomes the session's diversity setting (tools/diversify.py) before the
+        message is read."""
         self.for_catalog(catalog)
         started = time.perf_counter()
         session, profile = self._prepare(user_id, session_id)
-        return self._answer(session, profile, message, started)
+        return self._answer(session, profile, message, started, diversity=diversity)
 
     def conversation(
-        self, user_id: str | None, messages: list[str], catalog: str | None = None
+        self,
+        user_id: str | None,
+        messages: list[str],
+        catalog: str | None = None,
+        diversity: float | None = None,
     ) -> TurnOut:
         """A conversation given whole (OpenAI style): the earlier user messages are replayed
         on a new session, the last one is answered and stored as that session's turn."""
@@ -234,7 +242,9 @@ class ConversationService:
             raise ValueError("a conversation needs at least one user message")
         started = time.perf_counter()
         session, profile = self._prepare(user_id, None)
-        return self._answer(session, profile, messages[-1], started, replay=messages[:-1])
+        return self._answer(
+            session, profile, messages[-1], started, replay=messages[:-1], diversity=diversity
+        )
 
     def _answer(
         self,
@@ -243,6 +253,7 @@ class ConversationService:
         message: str,
         started: float,
         replay: list[str] | None = None,
+        diversity: float | None = None,
     ) -> TurnOut:
         user_id = session.user_id
         session.memory_context = self.memory_context(session, profile, message)
@@ -250,6 +261,8 @@ class ConversationService:
         previous_shown = list(session.shown)
         for earlier in replay or []:
             self.replay_agent.turn(session, earlier)
+        if diversity is not None:
+            session.diversity = check_diversity(diversity)
         record = self.agent.turn(session, message)
         record.catalog = self.catalog.name  # stored with the turn: a session keeps its catalog
         session.lift(included_values(record))
@@ -324,7 +337,9 @@ class ConversationService:
         )
 
     # ------------------------------------------------------------------ recommend, similar
-    def _context(self, session: Session, *, personal: bool = True) -> ToolContext:
+    def _context(
+        self, session: Session, *, personal: bool = True, diversity: float | None = None
+    ) -> ToolContext:
         return ToolContext(
             catalog=self.catalog,
             models=self.agent.models,
@@ -335,6 +350,7 @@ class ConversationService:
             liked=list(session.liked) if personal else [],
             disliked=list(session.disliked),
             preferred={a: list(v) for a, v in session.preferred.items()} if personal else {},
+            diversity=session.diversity if diversity is None else check_diversity(diversity),
         )
 
     def check_conditions(self, conditions: SearchCatalogArgs) -> None:
@@ -342,13 +358,18 @@ class ConversationService:
         compile_conditions(conditions, self._context(Session()))
 
     def recommend(
-        self, user_id: str | None, n: int = 10, filters: SearchCatalogArgs | None = None
+        self,
+        user_id: str | None,
+        n: int = 10,
+        filters: SearchCatalogArgs | None = None,
+        diversity: float | None = None,
     ) -> TurnOut:
         """Recommendations with no message: from the profile and history for a known user
         ("because you liked X", new catalog items close to their likes), popular and
         diverse picks plus a question for someone new; within ``filters`` and always within
-        the user's standing exclusions and limits. Stored as a turn of a new session (so
-        feedback on what was shown counts) when there is a user."""
+        the user's standing exclusions and limits; ``diversity`` (0-1) as in :meth:`turn`.
+        Stored as a turn of a new session (so feedback on what was shown counts) when there
+        is a user."""
         started = time.perf_counter()
         n = max(1, min(n, MAX_ITEMS))
         session, profile = self._prepare(user_id, None)
@@ -365,7 +386,7 @@ class ConversationService:
             ParsedStep(tool="rank", args=RankArgs(mode="personal")),
             ParsedStep(tool="finalize", args=FinalizeArgs(n=pool)),
         ]
-        run = execute(steps, self.agent.tools, lambda: self._context(session))
+        run = execute(steps, self.agent.tools, lambda: self._context(session, diversity=diversity))
         run.notes[:0] = ruled_out_notes(filters, standing)
         items = self._within(build_items(run.context), standing)
         if known:
@@ -408,7 +429,13 @@ class ConversationService:
             f"Which {what} do you enjoy{hint}, or which title did you love lately?"
         )
 
-    def similar(self, seeds: list[str], n: int = 10, user_id: str | None = None) -> TurnOut:
+    def similar(
+        self,
+        seeds: list[str],
+        n: int = 10,
+        user_id: str | None = None,
+        diversity: float | None = None,
+    ) -> TurnOut:
         """Items similar to the seeds (titles or item ids), within the user's standing
         exclusions and limits; the user's history is not filtered out. Not stored."""
         started = time.perf_counter()
@@ -421,7 +448,11 @@ class ConversationService:
         if standing is not None:
             steps.append(ParsedStep(tool="search_catalog", args=standing))
         steps.append(ParsedStep(tool="finalize", args=FinalizeArgs(n=n)))
-        run = execute(steps, self.agent.tools, lambda: self._context(session, personal=False))
+        run = execute(
+            steps,
+            self.agent.tools,
+            lambda: self._context(session, personal=False, diversity=diversity),
+        )
         if not run.steps[0].ok:
             raise ValueError(run.steps[0].message)
         items = self._within(build_items(run.context), standing)

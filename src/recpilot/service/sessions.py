@@ -36,6 +36,7 @@ def to_state(session: Session) -> SessionState:
         excluded={a: list(v) for a, v in session.excluded.items()},
         limits=dict(session.limits),
         preferred={a: list(v) for a, v in session.preferred.items()},
+        diversity=session.diversity,
         summary=session.summary,
         turns=[stored_turn(t) for t in session.turns],
     )
@@ -53,6 +54,7 @@ def from_state(state: SessionState) -> Session:
         excluded={a: list(v) for a, v in state.excluded.items()},
         limits=dict(state.limits),
         preferred={a: list(v) for a, v in state.preferred.items()},
+        diversity=state.diversity,
         summary=state.summary,
     )
 

@@ -51,6 +51,7 @@ class ToolContext:
     seeds: list[str] = field(default_factory=list)  # items named as "like X": never recommended
     unresolved: list[Resolution] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)  # item id -> looked-up facts
+    diversity: float | None = None  # the session's diversity setting; None: the default
 
     def resolve_titles(self, names: list[str]) -> tuple[list[str], list[Resolution]]:
         """Resolve names to ids; the failures are recorded and returned."""

@@ -1,5 +1,6 @@
 """``rank`` orders the bus (personalised, popular, similar, recent); ``finalize`` takes the
-top n, removing what the user has seen or rejected; ``lookup_items`` answers questions about
+top n, removing what the user has seen or rejected and re-ordering for variety by the
+diversity setting (tools/diversify.py); ``lookup_items`` answers questions about
 named items from their catalog rows."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import numpy as np
 from pydantic import Field
 
 from recpilot.tools.base import Tool, ToolArgs, ToolContext, ToolResult
+from recpilot.tools.diversify import DEFAULT_DIVERSITY, DiversifyConfig, diversify
 from recpilot.tools.search import items_with
 
 
@@ -28,6 +30,13 @@ class RankArgs(ToolArgs):
 
 class FinalizeArgs(ToolArgs):
     n: int = Field(5, ge=1, le=20, description="how many items to recommend")
+    diversity: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="variety and less mainstream picks: 0 off, 1 most; only when the user "
+        "asks for it (surprise me, hidden gems, more variety)",
+    )
 
 
 class LookupItemsArgs(ToolArgs):
@@ -45,6 +54,8 @@ class Rank(Tool[RankArgs]):
         unwanted, failed_unwanted = ctx.resolve_titles(args.unwanted)
         failed += failed_unwanted
         ctx.disliked.extend(i for i in unwanted if i not in ctx.disliked)
+        if args.mode in ("popular", "recent") and ctx.diversity is None:
+            ctx.diversity = 0.0  # an ordering asked for is kept, unless variety is asked too
         scores, label = _scores(args.mode, prefer, ctx)
         scores, label = _boost_preferred(scores, label, ctx)
         if not ctx.bus.active:
@@ -117,8 +128,15 @@ class Finalize(Tool[FinalizeArgs]):
             scores, label = _scores("personal", [], ctx)
             fill_top(ctx, scores, label, exclude=_seen(ctx))
         ctx.bus.drop(_seen(ctx))
-        ctx.bus.candidates = ctx.bus.top(args.n)
-        return ToolResult(True, f"{len(ctx.bus)} items final (asked for {args.n})", len(ctx.bus))
+        message = f"{len(ctx.bus)} items final (asked for {args.n})"
+        if ctx.facts:  # an answer about named items is not re-ordered
+            ctx.bus.candidates = ctx.bus.top(args.n)
+        else:
+            setting = args.diversity if args.diversity is not None else ctx.diversity
+            config = DiversifyConfig(DEFAULT_DIVERSITY if setting is None else setting)
+            if how := diversify(ctx.bus, ctx.models, args.n, config):
+                message += f"; {how}"
+        return ToolResult(True, message, len(ctx.bus))
 
 
 RANK_POOL = 500  # candidates kept when ranking the whole catalog (finalize takes ≤ 20)
