@@ -30,7 +30,12 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind."),
     port: int = typer.Option(8000, "--port", help="Port to bind."),
-    dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
+    dataset: str = typer.Option(
+        DEFAULT_DATASET,
+        "--dataset",
+        help="Catalog name; several comma-separated: each request is routed to the one that "
+        "can answer it, or to the one a request's 'catalog' field names (docs/routing.md).",
+    ),
     llm: str = typer.Option("rules", "--llm", help="Brain: rules, local, local:..., openai:MODEL."),
     deadline: float | None = typer.Option(
         None,
@@ -132,7 +137,11 @@ def serve(
 
 
 def mcp(
-    dataset: str = typer.Option(DEFAULT_DATASET, "--dataset", help="Catalog name."),
+    dataset: str = typer.Option(
+        DEFAULT_DATASET,
+        "--dataset",
+        help="Catalog name; several comma-separated: the tools take a 'catalog' argument.",
+    ),
     user: str | None = typer.Option(
         None, "--user", help="Bind every call to this user (default: admin)."
     ),

@@ -30,6 +30,7 @@ from recpilot.errors import RecpilotError
 from recpilot.service.access import Forbidden, Principal, Unauthenticated, act_for
 from recpilot.service.conversation import ConversationService
 from recpilot.service.privacy import preference_view
+from recpilot.service.routing import catalog_summaries
 from recpilot.tools.search import Range, SearchCatalogArgs
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ INSTRUCTIONS = (
     "and values. Use search_catalog for hard filters, similar_items for "
     "'more like X', recommend_for_user for a personalised ranking, item_details for facts, "
     "record_feedback when the user reacts to an item, and list_preferences / "
-    "remove_preference for what the user told recpilot to always or never do."
+    "remove_preference for what the user told recpilot to always or never do. A server may "
+    "hold several catalogs (movies, books, a shop, ...): list_catalogs says what each holds, "
+    "and every tool takes a 'catalog' argument naming the one to use (default: the first)."
 )
 MAX_RESULTS = 20
 MAX_ID_CHARS = 200  # user, item and preference ids, titles given as seeds
@@ -71,6 +74,14 @@ Values = Annotated[
     dict[str, list[str]],
     Field(
         description='categorical attribute -> values (see describe_catalog), e.g. {"category": ["Poetry"]}'
+    ),
+]
+CatalogArg = Annotated[
+    str | None,
+    Field(
+        description="which catalog to use, by name (list_catalogs names them and says what "
+        "each holds); default: the server's first catalog",
+        max_length=MAX_ID_CHARS,
     ),
 ]
 Bounds = Annotated[
@@ -126,10 +137,18 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
 
     @server.tool()
     @fixable
-    async def describe_catalog(ctx: Context) -> dict[str, Any]:
-        """The catalog's attributes: for each, its kind (categorical or number), its role if any (time, category, price, creator, rating), its values (categorical, up to 200) or its range (number). Use these names and values in search_catalog and recommend_for_user."""
+    async def list_catalogs(ctx: Context) -> dict[str, Any]:
+        """The catalogs this server holds: name, what it holds (description) and size. Pass a name as the 'catalog' argument of the other tools."""
         await caller(ctx)
         svc = service()
+        return {"catalogs": await anyio.to_thread.run_sync(lambda: catalog_summaries(svc))}
+
+    @server.tool()
+    @fixable
+    async def describe_catalog(ctx: Context, catalog: CatalogArg = None) -> dict[str, Any]:
+        """The catalog's attributes: for each, its kind (categorical or number), its role if any (time, category, price, creator, rating), its values (categorical, up to 200) or its range (number). Use these names and values in search_catalog and recommend_for_user."""
+        await caller(ctx)
+        svc = service().for_catalog(catalog)
         return {"name": svc.catalog.name, "attributes": catalog_attributes(svc.agent.profile)}
 
     @server.tool()
@@ -149,10 +168,11 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         limit: Annotated[
             int, Field(ge=1, le=MAX_RESULTS, description="how many items to return")
         ] = 10,
+        catalog: CatalogArg = None,
     ) -> dict[str, Any]:
         """Filter the catalog by hard conditions on its own attributes (values to include or exclude, numeric ranges, title text; describe_catalog lists them). Returns matching items (id, title, attributes) in catalog order and the total count."""
         await caller(ctx)
-        svc = service()
+        svc = service().for_catalog(catalog)
         args = _conditions(include, exclude, ranges, title, match)
         found, total = await anyio.to_thread.run_sync(lambda: svc.search(args, limit))
         return {"total": total, "items": [i.model_dump() for i in found]}
@@ -165,11 +185,12 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
             list[Id], Field(min_length=1, max_length=5, description="seed item titles or item ids")
         ],
         n: Annotated[int, Field(ge=1, le=MAX_RESULTS, description="how many similar items")] = 10,
+        catalog: CatalogArg = None,
         diversity: Diversity = None,
     ) -> dict[str, Any]:
         """Items similar to the given seed items (collaborative neighbours), within the calling user's stated exclusions and limits. The seeds themselves are not returned. Each result has a reason."""
         principal = await caller(ctx)
-        svc = service()
+        svc = service().for_catalog(catalog)
 
         def answer() -> dict[str, Any]:
             out = svc.similar(items, n, principal.user_id, diversity=diversity)
@@ -186,11 +207,12 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         include: Values = {},  # noqa: B006
         exclude: Values = {},  # noqa: B006
         ranges: Bounds = {},  # noqa: B006
+        catalog: CatalogArg = None,
         diversity: Diversity = None,
     ) -> dict[str, Any]:
         """Personalised ranking for a user from their history, feedback and stated preferences (popular items for a new user), optionally within hard filters. Items the user has already seen or rejected, and anything they ruled out, are left out."""
         user = act_for(await caller(ctx), user_id)
-        svc = service()
+        svc = service().for_catalog(catalog)
         filters = (
             _conditions(include, exclude, ranges, None) if include or exclude or ranges else None
         )
@@ -213,10 +235,11 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
         item_ids: Annotated[
             list[Id], Field(min_length=1, max_length=MAX_RESULTS, description="catalog item ids")
         ],
+        catalog: CatalogArg = None,
     ) -> dict[str, Any]:
         """Catalog facts (title and every attribute) for the given item ids; unknown ids are listed in 'unknown'."""
         await caller(ctx)
-        svc = service()
+        svc = service().for_catalog(catalog)
         found = await anyio.to_thread.run_sync(lambda: svc.items(item_ids))
         known = {i.item_id for i in found}
         return {
@@ -236,10 +259,11 @@ def build_mcp_server(service: ServiceGetter, who: PrincipalGetter) -> MCPServer:
             Literal["like", "dislike", "consumed", "not_interested"],
             Field(description="what the user did"),
         ],
+        catalog: CatalogArg = None,
     ) -> dict[str, Any]:
         """Record a user's reaction to an item; later rankings for that user use it."""
         user = act_for(await caller(ctx), user_id)
-        svc = service()
+        svc = service().for_catalog(catalog)
         await anyio.to_thread.run_sync(lambda: svc.feedback(user, item_id, kind, None))
         return {"ok": True, "user_id": user, "item_id": item_id, "kind": kind}
 

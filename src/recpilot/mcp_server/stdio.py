@@ -8,13 +8,14 @@ process says why and exits before serving."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Literal
 
 from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.mcp_server.server import build_mcp_server
 from recpilot.memory.store import MemoryStore
 from recpilot.service.access import Principal
-from recpilot.service.conversation import ConversationService
+from recpilot.service.routing import service_over, split_datasets
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,9 @@ def run_stdio(
 ) -> None:
     store = MemoryStore.open(memory_url)  # fails here, before serving, when it cannot open
     try:
-        agent = build_agent(AgentOptions(dataset=dataset, llm=llm, embedder=embedder, demos="none"))
-        service = ConversationService(agent, store)
+        options = AgentOptions(llm=llm, embedder=embedder, demos="none")
+        agents = [build_agent(replace(options, dataset=n)) for n in split_datasets(dataset)]
+        service = service_over(agents, store)  # several catalogs: a 'catalog' argument picks
         principal = (
             Principal(user, admin=False, key_id="stdio") if user else Principal(None, True, "stdio")
         )

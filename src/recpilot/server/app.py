@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,6 +42,7 @@ from recpilot.server.state import AppState, NotReady, principal
 from recpilot.server.work import Overloaded, WorkQueue
 from recpilot.service.conversation import ConversationService
 from recpilot.service.keys import KeyRing
+from recpilot.service.routing import service_over, split_datasets
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -117,9 +119,17 @@ def _load(state: AppState, agent: Agent | None) -> None:
                 deadline_s=state.settings.llm_deadline_s,
                 embedder=state.settings.embedder,
             )
-            agent = build_agent(opts)
-        state.service = ConversationService(agent, state.store)
-        log.info("agent ready dataset=%s brain=%s", agent.catalog.name, agent.brain)
+            # several comma-separated datasets: one agent each, requests routed among them
+            names = split_datasets(opts.dataset)
+            agents = [build_agent(replace(opts, dataset=name)) for name in names]
+        else:
+            agents = [agent]
+        state.service = service_over(agents, state.store)
+        log.info(
+            "agent ready dataset=%s brain=%s",
+            ",".join(a.catalog.name for a in agents),
+            agents[0].brain,
+        )
     except RecpilotError as exc:
         state.load_error = f"the agent failed to load: {exc}"
         log.error("%s", state.load_error)
@@ -201,6 +211,7 @@ def create_app(
             {
                 "status": "ready",
                 "dataset": state.service.catalog.name,
+                "catalogs": state.service.catalog_names(),
                 "brain": state.service.agent.brain,
                 "memory": state.store.dialect,
                 "worker": os.getpid(),

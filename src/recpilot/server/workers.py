@@ -28,11 +28,11 @@ def prepare(settings: ServerSettings) -> None:
     """Build (or check) the catalog, models and embeddings the workers will open; raises the
     same errors a single-process server would, before anything forks."""
     from recpilot.agent.build import AgentOptions, build_agent
+    from recpilot.service.routing import split_datasets
 
-    agent = build_agent(
-        AgentOptions(dataset=settings.dataset, llm="rules", embedder=settings.embedder)
-    )
-    agent.catalog.close()
+    for name in split_datasets(settings.dataset):
+        agent = build_agent(AgentOptions(dataset=name, llm="rules", embedder=settings.embedder))
+        agent.catalog.close()
 
 
 @contextlib.contextmanager

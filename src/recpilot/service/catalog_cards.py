@@ -105,6 +105,20 @@ def _describe(name: str, base: str, domains: list[str], profile: CatalogProfile)
     return f"{name}: " + "; ".join(parts)
 
 
+def _base_and_domains(
+    catalog: Catalog, profile: CatalogProfile, domains: Domains
+) -> tuple[str, list[str]]:
+    base = profile.description or (BUNDLED[catalog.name][0] if catalog.name in BUNDLED else "")
+    attribute_words = [w for a in catalog.attributes for w in tokens(a.name.replace("_", " "))]
+    return base, domains.of(_name_words(catalog.name) + tokens(base) + attribute_words)
+
+
+def describe_catalog(catalog: Catalog, profile: CatalogProfile) -> str:
+    """The catalog's description alone (no vocabulary): what MCP clients read."""
+    base, found = _base_and_domains(catalog, profile, Domains.load())
+    return _describe(catalog.name, base, found, profile)
+
+
 def build_card(
     catalog: Catalog, profile: CatalogProfile | None = None, lexicon: Lexicon | None = None
 ) -> CatalogCard:
@@ -121,10 +135,7 @@ def build_card(
         key = " ".join(words)
         vocab[key] = max(vocab.get(key, 0.0), WEIGHTS[kind])
 
-    base = profile.description or (BUNDLED[catalog.name][0] if catalog.name in BUNDLED else "")
-    attribute_words = [w for a in catalog.attributes for w in tokens(a.name.replace("_", " "))]
-    own = _name_words(catalog.name) + tokens(base) + attribute_words
-    found = domains.of(own)
+    base, found = _base_and_domains(catalog, profile, domains)
     naming = set(_name_words(catalog.name))
     for domain in found:
         spec = domains.domains[domain]

@@ -37,7 +37,13 @@ from recpilot.errors import ConfigError, LLMUnavailable
 from recpilot.llm.base import LLM, LLMRequest, Message
 from recpilot.llm.json_output import LLMOutputError, parse_json
 from recpilot.memory.store import MemoryStore
-from recpilot.service.catalog_cards import CatalogCard, Domains, build_card, tokens
+from recpilot.service.catalog_cards import (
+    CatalogCard,
+    Domains,
+    build_card,
+    describe_catalog,
+    tokens,
+)
 from recpilot.service.conversation import ConversationService, ServiceSettings, TurnOut
 
 log = logging.getLogger(__name__)
@@ -276,6 +282,19 @@ class RoutedService(ConversationService):
             if len(service.catalog.get_items(ids)) == len(set(ids)):
                 return ConversationService.cards(service, items)
         return super().cards(items)
+
+
+def catalog_summaries(service: ConversationService) -> list[dict[str, Any]]:
+    """Name, description and size of each catalog the service answers for."""
+    if isinstance(service, RoutedService):
+        return [c.summary() for c in service.router.cards]
+    return [
+        {
+            "name": service.catalog.name,
+            "description": describe_catalog(service.catalog, service.agent.profile),
+            "n_items": len(service.agent.resolver.titles),
+        }
+    ]
 
 
 def split_datasets(text: str) -> list[str]:
