@@ -242,6 +242,7 @@ class RoutedService(ConversationService):
         message: str,
         session_id: str | None = None,
         catalog: str | None = None,
+        diversity: float | None = None,
     ) -> TurnOut:
         current = None if session_id is None else self.session_catalog(session_id, user_id)
         route = self.router.route(message, catalog=catalog, current=current)
@@ -249,21 +250,25 @@ class RoutedService(ConversationService):
             session_id = None  # a session belongs to one catalog: the switch starts a new one
         target = self._base(route.catalog)
         out = (
-            super().turn(user_id, message, session_id)
+            super().turn(user_id, message, session_id, diversity=diversity)
             if target is None
-            else target.turn(user_id, message, session_id)
+            else target.turn(user_id, message, session_id, diversity=diversity)
         )
         return self._mark(out, route)
 
     def conversation(
-        self, user_id: str | None, messages: list[str], catalog: str | None = None
+        self,
+        user_id: str | None,
+        messages: list[str],
+        catalog: str | None = None,
+        diversity: float | None = None,
     ) -> TurnOut:
         route = self.router.route(" \n".join(messages), catalog=catalog)
         target = self._base(route.catalog)
         out = (
-            super().conversation(user_id, messages)
+            super().conversation(user_id, messages, diversity=diversity)
             if target is None
-            else target.conversation(user_id, messages)
+            else target.conversation(user_id, messages, diversity=diversity)
         )
         return self._mark(out, route)
 
