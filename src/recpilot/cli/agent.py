@@ -41,6 +41,18 @@ def deadline_option() -> float | None:
     return typer.Option(None, "--deadline", min=0.1, envvar=ENV_DEADLINE, help=DEADLINE_HELP)
 
 
+def diversity_option() -> float | None:
+    return typer.Option(
+        None,
+        "--diversity",
+        min=0.0,
+        max=1.0,
+        help="Variety and less mainstream picks: 0 the plain ranking, 1 most varied; kept by "
+        "the session until changed (also by saying 'surprise me', 'more mainstream'). "
+        "Default: the measured default (docs/diversity.md).",
+    )
+
+
 # The first two are read by rules alone (no LLM call); the third needs the LLM to read an
 # audience; the fourth is a question answered from the catalog row.
 DEMO_REQUESTS = (
@@ -114,11 +126,12 @@ def ask(
         "plan", "--mode", help="plan: one LLM call writes the whole plan; react: one call per tool."
     ),
     deadline: float | None = deadline_option(),
+    diversity: float | None = diversity_option(),
 ) -> None:
     """Ask once and print the recommendation (items with reasons)."""
     options = agent_options(dataset, llm, demos, validate, mode, critic, deadline)
     with open_service(options, db) as service:  # several datasets: routed (docs/routing.md)
-        out = service.turn(user, text, session)
+        out = service.turn(user, text, session, diversity=diversity)
     record = out.record
     if json_out:
         contract = record.contract() | {"session_id": out.session_id, "user_id": user}
@@ -137,6 +150,7 @@ def chat(
     ),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
     deadline: float | None = deadline_option(),
+    diversity: float | None = diversity_option(),
 ) -> None:
     """Talk to the agent. Commands: /like N, /dislike N, /trace, /new, /quit."""
     console = Console()
@@ -147,14 +161,19 @@ def chat(
             + (f" · user {user}" if user else "")
             + ". /quit to leave."
         )
-        _chat_loop(console, service, user, trace)
+        _chat_loop(console, service, user, trace, diversity)
 
 
 def _chat_loop(
-    console: Console, service: ConversationService, user: str | None, trace: bool
+    console: Console,
+    service: ConversationService,
+    user: str | None,
+    trace: bool,
+    diversity: float | None = None,
 ) -> None:
     session_id: str | None = None
     shown: list[str] = []
+    pending = diversity  # --diversity starts each session; what is said later changes it
     while True:
         try:
             line = console.input("[bold cyan]you>[/] ").strip()
@@ -169,14 +188,14 @@ def _chat_loop(
             console.print(f"trace {'on' if trace else 'off'}")
             continue
         if line == "/new":
-            session_id, shown = None, []
+            session_id, shown, pending = None, [], diversity
             console.print("new session")
             continue
         if line.startswith(("/like", "/dislike")):
             _feedback(console, service, user, session_id, shown, line)
             continue
-        out = service.turn(user, line, session_id)
-        session_id = out.session_id
+        out = service.turn(user, line, session_id, diversity=pending)
+        session_id, pending = out.session_id, None
         if out.record.items:
             shown = [i.item_id for i in out.record.items]
         show_turn(console, out.record, trace=trace)
