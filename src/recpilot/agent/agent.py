@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from recpilot.agent.analysis import Request, Vocabulary, analyze
@@ -29,9 +30,11 @@ from recpilot.agent.respond import (
 )
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
+from recpilot.agent.team import Team, TeamTurn
 from recpilot.agent.trace import LLMCall, TurnRecord
 from recpilot.agent.untrusted import fenced, quoted
 from recpilot.catalog.profile import CatalogProfile, Role, build_profile
+from recpilot.catalog.schema import Item
 from recpilot.catalog.store import Catalog
 from recpilot.errors import LLMUnavailable
 from recpilot.llm.base import LLM, CallNotMade, LLMRequest, Message
@@ -72,6 +75,7 @@ class Agent:
         reply_llm: LLM | None = None,
         planner: LLMPlanner | None = None,
         react: ReactLoop | None = None,
+        team: Team | None = None,
         tools: dict[str, Tool[Any]] | None = None,
         settings: AgentSettings | None = None,
         profile: CatalogProfile | None = None,
@@ -84,6 +88,7 @@ class Agent:
         self.reply_llm = reply_llm or llm
         self.planner = planner
         self.react = react
+        self.team = team  # team mode: roles around the planner (recpilot.agent.team)
         self.tools = tools or default_tools()
         self.settings = settings or AgentSettings()
         titles = catalog.titles()
@@ -234,7 +239,13 @@ class Agent:
 
     def _execute(self, plan: Plan, session: Session) -> Execution:
         steps, _ = parse_plan(plan, self.tools)
-        return execute(steps, self.tools, lambda: self._context(session))
+        time_like = self.profile.roles.get(Role.time)
+        widen = frozenset([time_like] if time_like else [])
+        return execute(steps, self.tools, lambda: self._context(session), widen=widen)
+
+    def _rows(self, plan: Plan, session: Session) -> list[Item]:
+        """The catalog rows ``plan`` ends with (a draft run, for the team's roles)."""
+        return self.catalog.get_items(self._execute(plan, session).context.bus.ids())
 
     def _react(
         self, message: str, session: Session, record: TurnRecord
@@ -265,7 +276,8 @@ class Agent:
     ) -> PlanOutcome:
         """The rules plan when there is no LLM, when the ReAct loop already failed, or when
         the rules reading explains every word of the message (routing: the LLM is only asked
-        what the rules could not read); the LLM planner otherwise."""
+        what the rules could not read); the LLM planner otherwise (in team mode, with the
+        team's roles around it)."""
         if self.planner is None or self.react is not None:
             source = "rules" if self.planner is None else "rules-fallback"
             return PlanOutcome(plan=rules_plan, reading=req, decided_by=decided_by, source=source)
@@ -275,6 +287,11 @@ class Agent:
             )
         context = self._context_text(session)
         llm = within(self.planner.llm, deadline)
+        if self.team is not None:
+            rows = partial(self._rows, session=session)
+            turn = TeamTurn(message, context, req, rules_plan, decided_by, rows)
+            role_llm = within(self.team.llm, deadline)
+            return self.team.plan(turn, llm or self.planner.llm, role_llm or self.team.llm)
         return self.planner.plan(message, context, req, rules_plan, decided_by, llm)
 
     def _flag_failed_steps(self, record: TurnRecord) -> None:
@@ -360,6 +377,7 @@ class Agent:
         # (a 1.5B reply credited Casablanca to Hitchcock), so lookups keep the template.
         if llm is None or not self.settings.llm_reply or not record.items or lookup:
             return template
+        purpose = "reply" if self.team is None else "interpreter"
         prompt = reply_prompt(message, record.items, record.notes)
         request = LLMRequest(
             messages=[Message(role="user", content=prompt)], max_tokens=60, temperature=0.0
@@ -368,13 +386,13 @@ class Agent:
             response = llm.request(request)
         except LLMUnavailable as exc:
             if not isinstance(exc, CallNotMade):
-                record.llm.append(LLMCall.failed("reply", llm.name, exc))
+                record.llm.append(LLMCall.failed(purpose, llm.name, exc))
             skipped = isinstance(exc, CallNotMade)
             record.degraded_reasons.append(
                 f"reply LLM {'skipped' if skipped else 'unavailable'}: {exc}"
             )
             return template
-        record.llm.append(LLMCall.answered("reply", response))
+        record.llm.append(LLMCall.answered(purpose, response))
         grounding = check_grounding(response.text, record.items, ctx.seeds, self.resolver)
         if not grounding.ok or not response.text.strip():
             record.notes.append(

@@ -14,7 +14,7 @@ from recpilot.tools.base import Tool, ToolContext
 from recpilot.tools.ranking import FinalizeArgs
 from recpilot.tools.search import Range, SearchCatalogArgs, describe_conditions
 
-YEAR_WIDEN = 5
+YEAR_WIDEN = 5  # years a time range widens by (the only numeric limit ever widened)
 
 
 @dataclass
@@ -30,15 +30,19 @@ def execute(
     steps: list[ParsedStep],
     tools: dict[str, Tool[Any]],
     new_context: Callable[[], ToolContext],
+    *,
+    widen: frozenset[str] = frozenset(),
 ) -> Execution:
-    """Execute; if a recommendation plan ends empty, retry with relaxed conditions."""
+    """Execute; if a recommendation plan ends empty, retry with relaxed conditions.
+    ``widen``: the attributes whose ranges may widen by ``YEAR_WIDEN`` (the time-like one);
+    any other limit (a price, a rating) is kept or dropped, never quietly moved."""
     steps = _with_finalize(steps)
     requested = next((s.args.n for s in steps if isinstance(s.args, FinalizeArgs)), 0)
     run = _run(steps, tools, new_context())
     if run.context.bus.candidates or _is_lookup(steps):
         _note_shortfall(run, requested)
         return run
-    for label, relaxed in _relaxations(steps):
+    for label, relaxed in _relaxations(steps, widen):
         retry = _run(relaxed, tools, new_context())
         if retry.context.bus.candidates:
             retry.notes.append(f"Nothing matched every condition, so I relaxed them: {label}.")
@@ -96,10 +100,12 @@ def _only_lookup(run: Execution) -> bool:
     return all(s.tool in ("lookup_items", "finalize") for s in run.steps)
 
 
-def _relaxations(steps: list[ParsedStep]) -> list[tuple[str, list[ParsedStep]]]:
-    """Relaxed variants of the plan, mildest first: drop title text, widen year ranges, drop
-    ranges, accept any included value instead of all, drop the included values. Exclusions
-    are never relaxed: what the user ruled out stays out."""
+def _relaxations(
+    steps: list[ParsedStep], widen: frozenset[str]
+) -> list[tuple[str, list[ParsedStep]]]:
+    """Relaxed variants of the plan, mildest first: drop title text, accept any included value
+    instead of all, widen time ranges, drop ranges, drop the included values. Exclusions are
+    never relaxed: what the user ruled out stays out."""
     searches = [s for s in steps if isinstance(s.args, SearchCatalogArgs)]
     if not searches:
         return []
@@ -110,21 +116,25 @@ def _relaxations(steps: list[ParsedStep]) -> list[tuple[str, list[ParsedStep]]]:
     if current.title:
         current = current.model_copy(update={"title": None})
         variants.append((f"ignored the title text {original.title!r}", current))
-    if current.ranges:
+    if current.match == "all" and any(len(v) > 1 for v in current.include.values()):
+        current = current.model_copy(update={"match": "any"})
+        variants.append(("accepted any of the requested values instead of all", current))
+    if widened_names := [k for k in current.ranges if k in widen]:
         widened = {
-            k: Range(
+            k: r
+            if k not in widen
+            else Range(
                 min=None if r.min is None else r.min - YEAR_WIDEN,
                 max=None if r.max is None else r.max + YEAR_WIDEN,
             )
             for k, r in current.ranges.items()
         }
         current = current.model_copy(update={"ranges": widened})
-        variants.append((f"widened {', '.join(widened)} by {YEAR_WIDEN}", current))
+        variants.append((f"widened {', '.join(widened_names)} by {YEAR_WIDEN}", current))
+    if current.ranges:
+        names = ", ".join(current.ranges)
         current = current.model_copy(update={"ranges": {}})
-        variants.append((f"dropped the {', '.join(widened)} range", current))
-    if current.match == "all" and any(len(v) > 1 for v in current.include.values()):
-        current = current.model_copy(update={"match": "any"})
-        variants.append(("accepted any of the requested values instead of all", current))
+        variants.append((f"dropped the {names} range", current))
     if current.include:
         current = current.model_copy(update={"include": {}})
         variants.append(("dropped the requested categories", current))
