@@ -60,6 +60,9 @@ def turn_model(service: ConversationService, out: TurnOut) -> TurnOutModel:
             llm_calls=record.llm_calls,
             timings_ms=record.timings_ms,
             brain=record.brain,
+            catalog=record.catalog,
+            routed_by=record.routed_by,
+            route_reason=record.route_reason,
         ),
     )
 
@@ -107,7 +110,9 @@ async def _turn(
         user = act_for(who, owner)
 
     def answer() -> tuple[TurnOut, TurnOutModel]:
-        out = service.turn(user, body.message, session_id, diversity=body.diversity)
+        out = service.turn(
+            user, body.message, session_id, catalog=body.catalog, diversity=body.diversity
+        )
         return out, turn_model(service, out)  # cards read the catalog: in the worker too
 
     async def run() -> TurnOutModel:

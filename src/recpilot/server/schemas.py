@@ -28,6 +28,12 @@ class MessageIn(BaseModel):
         le=1.0,
         description=DIVERSITY_HELP + "; it holds for the rest of the session until changed",
     )
+    catalog: str | None = Field(
+        None,
+        max_length=200,
+        description="the catalog to answer from, on a server with several (default: routed "
+        "by the message; see docs/routing.md)",
+    )
 
 
 class Card(BaseModel):
@@ -48,6 +54,9 @@ class Trace(BaseModel):
     llm_calls: int
     timings_ms: dict[str, float]
     brain: str
+    catalog: str | None = None  # the catalog that answered
+    routed_by: str | None = None  # with several: request, session, switch, rules, llm, default
+    route_reason: str = ""
 
 
 class TurnOutModel(BaseModel):
