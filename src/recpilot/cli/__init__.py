@@ -20,6 +20,7 @@ from . import (
     demos,
     evaluate,
     evaluate_chat,
+    evaluate_diversity,
     evaluate_injections,
     evaluate_plans,
     evaluate_population,
@@ -42,6 +43,7 @@ train.register(app)
 evaluate.register(app)
 evaluate_plans.register(evaluate.eval_app)
 evaluate_chat.register(evaluate.eval_app)
+evaluate_diversity.register(evaluate.eval_app)
 evaluate_requests.register(evaluate.eval_app)
 evaluate_injections.register(evaluate.eval_app)
 evaluate_population.register(evaluate.eval_app)

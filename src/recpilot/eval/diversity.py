@@ -108,7 +108,7 @@ def evaluate_diversity(
     points: dict[str, list[DiversityPoint]] = {}
     figures = _Figures(counts, categories, split.train.n_users)
     for name, (exclude, truth) in parts.items():
-        tops = {d: [] for d in settings}  # type: dict[float, list[np.ndarray]]
+        tops: dict[float, list[np.ndarray]] = {d: [] for d in settings}
         for start in range(0, len(users[name]), batch_size):
             batch = users[name][start : start + batch_size]
             scores = np.array(model.score([histories[u] for u in batch]), dtype=np.float64)
