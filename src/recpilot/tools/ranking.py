@@ -128,14 +128,14 @@ class Finalize(Tool[FinalizeArgs]):
             scores, label = _scores("personal", [], ctx)
             fill_top(ctx, scores, label, exclude=_seen(ctx))
         ctx.bus.drop(_seen(ctx))
-        message = f"{len(ctx.bus)} items final (asked for {args.n})"
+        how = ""
         if ctx.facts:  # an answer about named items is not re-ordered
             ctx.bus.candidates = ctx.bus.top(args.n)
         else:
             setting = args.diversity if args.diversity is not None else ctx.diversity
             config = DiversifyConfig(DEFAULT_DIVERSITY if setting is None else setting)
-            if how := diversify(ctx.bus, ctx.models, args.n, config):
-                message += f"; {how}"
+            how = diversify(ctx.bus, ctx.models, args.n, config)
+        message = f"{len(ctx.bus)} items final (asked for {args.n})" + (f"; {how}" if how else "")
         return ToolResult(True, message, len(ctx.bus))
 
 
