@@ -75,6 +75,13 @@ def serve(
     embedder: str = typer.Option(
         "minilm", "--embedder", help="Sentence embedder: minilm (default) or hashing (no model)."
     ),
+    vision: str | None = typer.Option(
+        None,
+        "--vision",
+        envvar="RECPILOT_VISION_LLM",
+        help="An OpenAI-compatible vision model (openai:MODEL) that reads pictures sent to "
+        "/v1/chat/completions; without it pictures get HTTP 400 (docs/routing.md).",
+    ),
 ) -> None:
     """Serve the REST API (/v1), OpenAI-compatible chat, the web page (/) and MCP (/mcp).
 
@@ -99,6 +106,7 @@ def serve(
         allow_anonymous=allow_anonymous or None,
         memory_url=memory_url,
         embedder=embedder,
+        vision_llm=vision,
     )
     if workers > 1 and is_embedded(llm):
         typer.echo(

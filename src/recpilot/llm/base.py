@@ -27,6 +27,10 @@ class Message(BaseModel):
 
     role: Literal["system", "user", "assistant"]
     content: str
+    # Pictures sent with the message (http(s) or data: URLs). Only OpenAI-compatible vision
+    # models read them (recpilot.llm.vision); left out of model_dump(), so text backends
+    # never see them.
+    images: list[str] = Field(default_factory=list, exclude=True)
 
 
 class LLMRequest(BaseModel):

@@ -34,7 +34,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from recpilot.errors import LLMUnavailable
-from recpilot.llm.base import LLM, LLMRequest, LLMResponse
+from recpilot.llm.base import LLM, LLMRequest, LLMResponse, Message
 from recpilot.llm.breaker import BreakerSettings, CircuitBreaker
 from recpilot.llm.scripted import estimate_tokens
 
@@ -138,7 +138,7 @@ class OpenAICompatLLM(LLM):
         end = time.monotonic() + limit
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [m.model_dump() for m in req.messages],
+            "messages": [_wire(m) for m in req.messages],
             "max_tokens": req.max_tokens,
             "temperature": req.temperature,
         }
@@ -268,6 +268,15 @@ class OpenAICompatLLM(LLM):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _wire(message: Message) -> dict[str, Any]:
+    """A message as the API takes it: text, or text and image parts when it has pictures."""
+    if not message.images:
+        return message.model_dump()
+    parts: list[dict[str, Any]] = [{"type": "text", "text": message.content}]
+    parts += [{"type": "image_url", "image_url": {"url": url}} for url in message.images]
+    return {"role": message.role, "content": parts}
 
 
 def _rejects_format(answer: _Answer) -> bool:

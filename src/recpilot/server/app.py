@@ -30,6 +30,7 @@ from recpilot.agent.agent import Agent
 from recpilot.agent.build import AgentOptions, build_agent
 from recpilot.errors import ConfigError, RecpilotError, UnknownId
 from recpilot.llm.breaker import breaker_of
+from recpilot.llm.vision import VisionReader, resolve_vision
 from recpilot.mcp_server.server import build_mcp_server
 from recpilot.memory.store import MemoryStore
 from recpilot.server.auth import Forbidden, Principal, Unauthenticated, authenticate
@@ -142,10 +143,13 @@ def create_app(
     *,
     agent: Agent | None = None,
     service: ConversationService | None = None,
+    vision: VisionReader | None = None,
 ) -> FastAPI:
     """The app. Opens the memory store now (``ConfigError`` when it cannot); with
-    ``service`` given, its store is used and the caller closes it."""
+    ``service`` given, its store is used and the caller closes it. ``vision`` reads pictures
+    in chat requests (default: from ``settings.vision_llm``; none: pictures get 400)."""
     settings = settings or ServerSettings()
+    vision = vision or resolve_vision(settings.vision_llm)  # a bad spec fails here, at start
     metrics = Metrics()
     owns_store = service is None
     store = service.store if service is not None else MemoryStore.open(settings.memory_url)
@@ -158,6 +162,7 @@ def create_app(
         metrics=metrics,
         queue=WorkQueue(settings.threads, settings.queue_size, settings.retry_after_s),
         service=service,
+        vision=vision,
     )
     _describe(metrics, state)
     mcp = build_mcp_server(state.require_service, lambda ctx: _mcp_principal(state, ctx.headers))

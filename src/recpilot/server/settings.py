@@ -27,6 +27,9 @@ class ServerSettings(BaseModel):
     # Seconds a turn's LLM calls may take together; None: the backend's default.
     llm_deadline_s: float | None = Field(None, gt=0)
     embedder: Literal["minilm", "hashing"] = "minilm"
+    # Pictures in chat requests: an OpenAI-compatible vision model (openai:MODEL); None: images
+    # are refused with 400 unsupported_content (recpilot.llm.vision).
+    vision_llm: str | None = None
     # The memory store (sessions, profiles, keys): None for $RECPILOT_DATABASE_URL or the
     # SQLite file under the data home.
     memory_url: str | None = None

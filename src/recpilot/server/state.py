@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from fastapi import Request
 
+from recpilot.llm.vision import VisionReader
 from recpilot.memory.store import MemoryStore
 from recpilot.server.auth import Principal, authenticate
 from recpilot.server.metrics import Metrics
@@ -35,6 +36,7 @@ class AppState:
     queue: WorkQueue
     locks: SessionLocks = field(default_factory=SessionLocks)
     service: ConversationService | None = None
+    vision: VisionReader | None = None  # reads pictures in chat requests (None: refused)
     load_error: str | None = None
     loaded: threading.Event = field(default_factory=threading.Event)
 
