@@ -94,10 +94,22 @@ def _table_attributes(
                 kind = AttributeKind.text
             chosen.append((col, kind, sep))
             inferred.append(col)
+    if mapping.image is not None:  # the picture column: a text attribute named "image"
+        if mapping.image not in names:
+            raise IngestError(
+                f"the mapping names column {mapping.image!r} as the image, but the file has: "
+                f"{', '.join(names)}",
+                file=raw.file,
+                column=mapping.image,
+            )
+        chosen = [c for c in chosen if c[0] != mapping.image]
+        inferred = [c for c in inferred if c != mapping.image]
+        chosen.append((mapping.image, AttributeKind.text, None))
     specs: list[tuple[str, AttributeSpec, str | None]] = []
     seen: set[str] = set()
     for col, kind, sep in chosen:
-        name = attribute_name(mapping.rename.get(col, col))
+        default = "image" if col == mapping.image else col
+        name = attribute_name(mapping.rename.get(col, default))
         if name in RESERVED_COLUMNS or name in seen:
             raise IngestError(
                 f"attribute name {name!r} is reserved or repeated; rename it in the mapping "

@@ -8,6 +8,7 @@ A mapping comes from CLI flags or a small TOML file::
     categorical = ["genres"]
     number = ["year"]
     text = ["overview"]
+    image = "poster_url"
     list_separator = "|"
     rename = { release_year = "year" }
 
@@ -47,6 +48,9 @@ class TableMapping(BaseModel):
     categorical: list[str] | None = None
     number: list[str] | None = None
     text: list[str] | None = None
+    image: str | None = None
+    """The column holding each item's picture (a path or URL); kept as the text attribute
+    ``image`` (or its ``rename``) and shown with the item."""
     list_separator: str | None = Field(None, min_length=1)
     """Separator of categorical values held in one string (RecBole's ``token_seq``: space)."""
     rename: dict[str, str] = Field(default_factory=dict)
