@@ -31,6 +31,10 @@ LLM_HELP = (
     "Brain: rules (no LLM), local (embedded 1.5B), local:qwen2.5-coder-0.5b, "
     "local:/path/model.gguf, openai:MODEL (RECPILOT_LLM_BASE_URL / RECPILOT_LLM_API_KEY)."
 )
+MODE_HELP = (
+    "plan: one LLM call writes the whole plan; react: one call per tool; team: manager, "
+    "analyst, searcher, reflector and interpreter roles (one call each)."
+)
 DEADLINE_HELP = (
     "Seconds the turn's LLM calls may take together (plan, repair, reply); when spent, the "
     "turn answers from the rules, flagged degraded. Default: 20 for openai:, 60 for local."
@@ -51,6 +55,10 @@ def diversity_option() -> float | None:
         "the session until changed (also by saying 'surprise me', 'more mainstream'). "
         "Default: the measured default (docs/diversity.md).",
     )
+
+
+def mode_option() -> str:
+    return typer.Option("plan", "--mode", help=MODE_HELP)
 
 
 # The first two are read by rules alone (no LLM call); the third needs the LLM to read an
@@ -80,10 +88,10 @@ def agent_options(
 ) -> AgentOptions:
     if demos not in ("dynamic", "fixed", "none"):
         raise typer.BadParameter("use dynamic, fixed or none", param_hint="--demos")
-    if mode not in ("plan", "react"):
-        raise typer.BadParameter("use plan or react", param_hint="--mode")
+    if mode not in ("plan", "react", "team"):
+        raise typer.BadParameter("use plan, react or team", param_hint="--mode")
     demo_mode: Literal["dynamic", "fixed", "none"] = demos  # type: ignore[assignment]
-    plan_mode: Literal["plan", "react"] = mode  # type: ignore[assignment]
+    plan_mode: Literal["plan", "react", "team"] = mode  # type: ignore[assignment]
     return AgentOptions(
         dataset=dataset,
         llm=llm,
@@ -122,9 +130,7 @@ def ask(
         True, "--validate/--no-validate", help="Check LLM plans against the message."
     ),
     trace: bool = typer.Option(False, "--trace", help="Also show the plan and every tool call."),
-    mode: str = typer.Option(
-        "plan", "--mode", help="plan: one LLM call writes the whole plan; react: one call per tool."
-    ),
+    mode: str = mode_option(),
     deadline: float | None = deadline_option(),
     diversity: float | None = diversity_option(),
 ) -> None:
@@ -133,11 +139,14 @@ def ask(
     with open_service(options, db) as service:  # several datasets: routed (docs/routing.md)
         out = service.turn(user, text, session, diversity=diversity)
     record = out.record
+    choice = service.agent.models.choice  # the (first) catalog's models, and why
     if json_out:
         contract = record.contract() | {"session_id": out.session_id, "user_id": user}
         sys.stdout.write(json.dumps(contract) + "\n")
         return
     console = Console()
+    if trace and choice is not None:
+        console.print("[dim]models: " + "; ".join(choice.lines()) + "[/]", highlight=False)
     show_turn(console, record, trace=trace)
 
 
@@ -149,12 +158,13 @@ def chat(
         False, "--trace", help="Show the plan, tool calls, timings and LLM tokens each turn."
     ),
     db: str | None = typer.Option(None, "--db", help=DB_HELP),
+    mode: str = mode_option(),
     deadline: float | None = deadline_option(),
     diversity: float | None = diversity_option(),
 ) -> None:
     """Talk to the agent. Commands: /like N, /dislike N, /trace, /new, /quit."""
     console = Console()
-    agent = build_agent(AgentOptions(dataset=dataset, llm=llm, deadline_s=deadline))
+    agent = build_agent(agent_options(dataset, llm, "dynamic", True, mode, deadline_s=deadline))
     with ConversationService.open(agent, db) as service:
         console.print(
             f"[bold]recpilot[/] · {agent.catalog.name} · brain: {agent.brain}"

@@ -40,7 +40,7 @@ def plans(
     json_out: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     show_failures: bool = typer.Option(False, "--failures", help="List each failed case and why."),
     mode: str = typer.Option(
-        "plan", "--mode", help="plan (plan-first) or react (one LLM call per tool)."
+        "plan", "--mode", help="plan (plan-first), react (one LLM call per tool) or team (roles)."
     ),
     critic: bool = typer.Option(
         False, "--critic", help="After validation, let the LLM judge the plan once."

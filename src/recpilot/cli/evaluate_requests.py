@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -12,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from recpilot.agent.agent import Agent
-from recpilot.agent.build import AgentOptions, build_agent
-from recpilot.cli.agent import LLM_HELP
+from recpilot.agent.build import build_agent
+from recpilot.cli.agent import LLM_HELP, agent_options
 from recpilot.errors import ConfigError
 from recpilot.eval.requests import (
     SETS,
@@ -54,6 +55,9 @@ def requests(
         True, "--validate/--no-validate", help="Validate LLM plans (with one repair round)."
     ),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Only the first N requests."),
+    mode: str = typer.Option(
+        "plan", "--mode", help="plan (plan-first), react (one LLM call per tool) or team (roles)."
+    ),
     llm_reply: bool = typer.Option(
         False, "--llm-reply", help="Let the LLM write the replies too (counts in turn time)."
     ),
@@ -94,14 +98,15 @@ def requests(
         if agent is None:
             if spec.planted and catalog_name == spec.dataset:
                 ensure_catalog(catalog_name).close()
-            options = AgentOptions(
-                dataset=catalog_name, llm=llm, validate=validate, llm_reply=llm_reply
+            options = replace(
+                agent_options(catalog_name, llm, "dynamic", validate, mode), llm_reply=llm_reply
             )
             agent = agents[catalog_name] = build_agent(options)
         cases = cases_for(name, agent.catalog, cases_file)[:limit]
         settings: dict[str, object] = {
             "llm": llm,
             "validate": validate,
+            "mode": mode,
             "reply": "llm" if llm_reply else "template",
             "dataset": catalog_name,
             "cases": str(cases_file) if cases_file else spec.file,

@@ -127,6 +127,7 @@ class CaseResult(BaseModel):
     not_understood: list[str]
     answer_kind: str
     llm_calls: int
+    tokens: int = 0  # prompt + completion tokens of the turn's LLM calls
     total_ms: float
     degraded: bool
     plan_source: str
@@ -150,11 +151,13 @@ class SetReport(BaseModel):
             "set": self.set,
             "brain": self.brain,
             "validate": str(self.settings.get("validate", True)).lower(),
+            "mode": str(self.settings.get("mode", "plan")),
             "requests": len(self.results),
             "satisfied": self.share("satisfied"),
             "flagged": self.share("flagged"),
             "silent_wrong": self.share("silent_wrong"),
             "llm_calls_per_turn": round(sum(r.llm_calls for r in self.results) / n, 3),
+            "tokens_per_turn": round(sum(r.tokens for r in self.results) / n, 1),
             "p50_turn_ms": round(float(np.percentile(ms, 50)), 1) if ms else 0.0,
             "p95_turn_ms": round(float(np.percentile(ms, 95)), 1) if ms else 0.0,
             "degraded": sum(r.degraded for r in self.results),
@@ -379,6 +382,7 @@ def run_set(
                 not_understood=list(record.not_understood),
                 answer_kind=record.answer_kind,
                 llm_calls=record.llm_calls,
+                tokens=sum(c.prompt_tokens + c.completion_tokens for c in record.llm),
                 total_ms=round(total, 2),
                 degraded=record.degraded,
                 plan_source=record.plan_source,
@@ -404,6 +408,7 @@ SUMMARY_COLUMNS = (
     ("flagged", "flagged"),
     ("silent_wrong", "silent wrong"),
     ("llm_calls_per_turn", "LLM calls/turn"),
+    ("tokens_per_turn", "tokens/turn"),
     ("p50_turn_ms", "p50 ms"),
     ("p95_turn_ms", "p95 ms"),
 )
@@ -465,7 +470,11 @@ def slug(*parts: str) -> str:
 
 
 def _validate_label(report: SetReport) -> str:
-    return "validate" if report.settings.get("validate", True) else "no-validate"
+    """The validate setting ("validate" or "no-validate"), with "-<mode>" for a mode other
+    than plan-first."""
+    label = "validate" if report.settings.get("validate", True) else "no-validate"
+    mode = str(report.settings.get("mode", "plan"))
+    return label if mode == "plan" else f"{label}-{mode}"
 
 
 def write_report(report: SetReport, out: Path) -> tuple[Path, Path]:
