@@ -14,7 +14,7 @@ from rich.table import Table
 
 from recpilot.agent.agent import Agent
 from recpilot.agent.build import build_agent
-from recpilot.cli.agent import LLM_HELP, agent_options
+from recpilot.cli.agent import LLM_HELP, agent_options, deadline_option
 from recpilot.errors import ConfigError
 from recpilot.eval.requests import (
     SETS,
@@ -58,6 +58,7 @@ def requests(
     mode: str = typer.Option(
         "plan", "--mode", help="plan (plan-first), react (one LLM call per tool) or team (roles)."
     ),
+    deadline: float | None = deadline_option(),
     llm_reply: bool = typer.Option(
         False, "--llm-reply", help="Let the LLM write the replies too (counts in turn time)."
     ),
@@ -99,7 +100,8 @@ def requests(
             if spec.planted and catalog_name == spec.dataset:
                 ensure_catalog(catalog_name).close()
             options = replace(
-                agent_options(catalog_name, llm, "dynamic", validate, mode), llm_reply=llm_reply
+                agent_options(catalog_name, llm, "dynamic", validate, mode, deadline_s=deadline),
+                llm_reply=llm_reply,
             )
             agent = agents[catalog_name] = build_agent(options)
         cases = cases_for(name, agent.catalog, cases_file)[:limit]
@@ -107,6 +109,7 @@ def requests(
             "llm": llm,
             "validate": validate,
             "mode": mode,
+            "deadline_s": deadline,
             "reply": "llm" if llm_reply else "template",
             "dataset": catalog_name,
             "cases": str(cases_file) if cases_file else spec.file,
