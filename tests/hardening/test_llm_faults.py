@@ -355,7 +355,7 @@ def test_openai_endpoint_refuses_image_parts(served: tuple[str, Path], fault: Sp
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["type"] == "unsupported_content"
-    assert "images are not supported yet" in error["message"]
+    assert "images need a vision model" in error["message"]
     assert "messages[0].content[1] (image_url)" in error["message"]
     text_only = [{"type": "text", "text": "three comedies"}]
     ok = httpx.post(
