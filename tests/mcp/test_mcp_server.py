@@ -19,6 +19,7 @@ from recpilot.agent.agent import Agent
 from recpilot.server.testing import ALICE_KEY, bearer_header, serve_in_thread
 
 TOOLS = {
+    "list_catalogs",
     "describe_catalog",
     "search_catalog",
     "similar_items",
@@ -43,6 +44,10 @@ async def _exercise(client: Client, agent: Agent, user: str) -> None:
         assert tool.description and tool.input_schema["type"] == "object"
     search = next(t for t in listed.tools if t.name == "search_catalog")
     assert {"include", "exclude", "ranges", "limit"} <= set(search.input_schema["properties"])
+    catalogs = _data(await client.call_tool("list_catalogs", {}))["catalogs"]
+    assert [c["name"] for c in catalogs] == [agent.catalog.name] and catalogs[0]["description"]
+    elsewhere = await client.call_tool("search_catalog", {"catalog": "vinyl", "limit": 1})
+    assert elsewhere.is_error and agent.catalog.name in str(elsewhere.content)
     described = _data(await client.call_tool("describe_catalog", {}))
     genres = next(a for a in described["attributes"] if a["name"] == "genres")
     assert genres["role"] == "category" and "Horror" in genres["values"]
