@@ -240,7 +240,11 @@ def create_app(
 
     @app.get("/v1/config", tags=["ops"], summary="What the web page needs to know")
     async def page_config() -> dict[str, Any]:
-        return {"anonymous": settings.allow_anonymous, "anonymous_user": settings.anonymous_user}
+        return {
+            "anonymous": settings.allow_anonymous,
+            "anonymous_user": settings.anonymous_user,
+            "vision": state.vision is not None,  # the page offers a picture upload
+        }
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.mcp_http:  # an ASGI app (not a function), so Starlette passes scope/receive/send

@@ -1,4 +1,5 @@
-// recpilot web chat: plain JS, no build step. Talks to the REST API (/v1) with SSE streaming.
+// recpilot web chat: plain JS, no build step. Talks to the REST API (/v1) with SSE streaming;
+// a message with a picture goes to /v1/chat/completions (when the server has a vision model).
 "use strict";
 
 const store = {
@@ -166,6 +167,60 @@ async function send(text) {
   }
 }
 
+// A picture goes to the OpenAI-compatible endpoint (only it reads pictures), shrunk to at
+// most 384 px so it fits the server's body limit; the session continues there.
+let picture = "";
+
+function shrink(file) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => {
+      const scale = Math.min(1, 384 / Math.max(img.width, img.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(img.width * scale));
+      canvas.height = Math.max(1, Math.round(img.height * scale));
+      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+      URL.revokeObjectURL(img.src);
+      resolve(canvas.toDataURL("image/jpeg", 0.8));
+    };
+    img.onerror = () => reject(new Error("that file is not a picture the browser can read"));
+    img.src = URL.createObjectURL(file);
+  });
+}
+
+async function sendPicture(text, url) {
+  addUser(text ? `${text} [picture]` : "[picture]");
+  const { wrap, bubble } = addBot();
+  bubble.appendChild(el("span", "status", "Looking at the picture…"));
+  $("#send").disabled = true;
+  const content = [{ type: "text", text }, { type: "image_url", image_url: { url } }];
+  const body = { model: "recpilot", messages: [{ role: "user", content }] };
+  if (store.session) body.session_id = store.session;
+  try {
+    const res = await fetch("/v1/chat/completions", { method: "POST", headers: headers(), body: JSON.stringify(body) });
+    if (!res.ok) { wrap.remove(); showError(await errorText(res)); return; }
+    const answer = await res.json();
+    const ext = answer.recpilot;
+    store.session = ext.session_id;
+    bubble.textContent = answer.choices[0].message.content;
+    for (const note of ext.notes.filter((n) => n.startsWith("Read the picture as"))) {
+      wrap.appendChild(el("p", "note", note));
+    }
+    renderCards(wrap, ext.items, ext.session_id);
+    scrollDown();
+  } catch (e) {
+    wrap.remove(); showError(String(e));
+  } finally {
+    $("#send").disabled = false;
+  }
+}
+
+function clearPicture() {
+  picture = "";
+  $("#picture").value = "";
+  $("#attached").hidden = true;
+}
+
 async function restore() {
   if (!store.session) return;
   const res = await fetch(`/v1/sessions/${encodeURIComponent(store.session)}`, { headers: headers() });
@@ -195,6 +250,7 @@ async function init() {
     const cfg = await (await fetch("/v1/config")).json();
     $("#who").textContent = store.key ? "signed in with a key" : (cfg.anonymous ? `local user “${cfg.anonymous_user}”` : "no API key");
     if (!store.key && !cfg.anonymous) $("#key-dialog").showModal();
+    $("#attach").hidden = !cfg.vision;
   } catch (e) { /* the page still works; errors show on send */ }
   await restore();
 }
@@ -202,10 +258,28 @@ async function init() {
 $("#composer").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("#input").value.trim();
+  if (picture) {
+    const url = picture;
+    $("#input").value = "";
+    clearPicture();
+    sendPicture(text, url);
+    return;
+  }
   if (!text) return;
   $("#input").value = "";
   send(text);
 });
+$("#attach").addEventListener("click", () => $("#picture").click());
+$("#picture").addEventListener("change", async () => {
+  const file = $("#picture").files[0];
+  if (!file) return;
+  try {
+    picture = await shrink(file);
+    $("#attached").textContent = `picture: ${file.name} ✕`;
+    $("#attached").hidden = false;
+  } catch (e) { clearPicture(); showError(String(e.message || e)); }
+});
+$("#attached").addEventListener("click", clearPicture);
 $("#input").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("#composer").requestSubmit(); }
 });
