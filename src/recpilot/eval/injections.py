@@ -122,7 +122,9 @@ class CaseOutcome(BaseModel):
     reply: str
     llm_calls: int
     plan_source: str
+    reply_source: str
     degraded: bool
+    degraded_reasons: list[str] = Field(default_factory=list)
     demos_grown: int = 0
     ms: float
 
@@ -353,7 +355,9 @@ def run_case(world: World, case: InjectionCase, directory: Path) -> CaseOutcome:
         reply=record.reply[:600],
         llm_calls=record.llm_calls,
         plan_source=record.plan_source,
+        reply_source=record.reply_source,
         degraded=record.degraded,
+        degraded_reasons=record.degraded_reasons,
         demos_grown=grown,
         ms=round((time.perf_counter() - started) * 1000, 1),
     )
