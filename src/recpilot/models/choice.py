@@ -94,7 +94,7 @@ class ChoicePolicy:
     memory_fraction: float = 0.6  # of the memory available now, for one model's training
     memory_bytes: int | None = None  # None: read what the machine has available
     als_min_per_item: float = 1.0
-    minilm_max_items: int = 100_000
+    minilm_max_items: int = 50_000  # MiniLM embeds ~450 texts a second on two cores
     ann_threshold: int = 50_000
     personal: str | None = None  # a fixed choice (override), else chosen
     similar: str | None = None

@@ -73,11 +73,13 @@ class ALS(_ImplicitModel):
     def __init__(self, config: ALSConfig | None = None) -> None:
         super().__init__(config)
         self.item_factors = np.zeros((0, 0), dtype=np.float32)
+        self._base: np.ndarray | None = None
 
     def fit(self, data: InteractionData) -> Self:
         from implicit.cpu.als import AlternatingLeastSquares
 
         c = self.config
+        self._base = None
         with threadpool_limits(1, "blas"):  # implicit warns about (and is slowed by) BLAS threads
             model = AlternatingLeastSquares(
                 factors=c.embedding_size,
@@ -92,16 +94,20 @@ class ALS(_ImplicitModel):
 
     def user_factors(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         """The least-squares user factor of each history (zeros for an empty one)."""
-        y = self.item_factors.astype(np.float64)
+        y = self.item_factors
         f = y.shape[1]
-        base = y.T @ y + self.config.reg * np.eye(f)
+        if self._base is None:  # YᵀY + λI: one pass over every item, kept for later calls
+            with threadpool_limits(1, "blas"):  # a 32×32 result: threads only contend
+                y64 = y.astype(np.float64)
+                self._base = y64.T @ y64 + self.config.reg * np.eye(f)
+        base = self._base
         alpha = self.config.alpha
         out = np.zeros((len(histories), f), dtype=np.float64)
         for row, h in enumerate(histories):
             items = np.unique(h)
             if len(items) == 0:
                 continue
-            yh = y[items]
+            yh = y[items].astype(np.float64)
             a = base + (alpha - 1.0) * (yh.T @ yh)
             out[row] = np.linalg.solve(a, alpha * yh.sum(axis=0))
         return out.astype(np.float32)
@@ -114,6 +120,7 @@ class ALS(_ImplicitModel):
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         self.item_factors = arrays["item_factors"].astype(np.float32)
+        self._base = None
 
 
 class BPR(_ImplicitModel):

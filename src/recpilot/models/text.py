@@ -138,6 +138,12 @@ class TextEmbedding(EpochProgress, Recommender):
         vector = normalize_rows(self.embedder.encode([query]))[0]
         return self._search(vector, k, np.zeros(0, dtype=np.int64))
 
+    def seed_scores(self, seeds: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Exact cosines between the seeds' mean vector and the given item indices."""
+        self._check_fitted()
+        query = self.query_vectors([self._clean(seeds)])[0]
+        return np.asarray(self.vectors[np.asarray(items, dtype=np.int64)] @ query, np.float32)
+
     def text_scores(self, query: str, items: np.ndarray) -> np.ndarray:
         """Exact cosines between free text ``query`` and the given item indices."""
         self._check_fitted()

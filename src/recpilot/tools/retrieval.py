@@ -35,7 +35,8 @@ class RetrieveSimilar(Tool[RetrieveSimilarArgs]):
         if not ids:
             return ToolResult(False, ctx.describe_failures(failed), len(ctx.bus))
         ctx.seeds.extend(i for i in ids if i not in ctx.seeds)
-        scores, method = ctx.models.similar_scores(ids)
+        candidates = ctx.bus.ids() if ctx.bus.active else None
+        scores, method = ctx.models.similar_scores(ids, candidates)
         seed_titles = ", ".join(ctx.resolver.titles[i] for i in ids)
         _apply(ctx, scores, args.k, f"similar to {seed_titles} ({method})", exclude=ids)
         message = f"{len(ctx.bus)} items similar to {seed_titles}"

@@ -14,10 +14,12 @@ import numpy as np
 
 from recpilot.models.base import Recommender
 from recpilot.models.choice import ModelChoice
+from recpilot.models.text import TextEmbedding
 
 log = logging.getLogger(__name__)
 
 TextSearch = Callable[[str], np.ndarray]  # query text -> cosine per item index
+CONTENT_POOL = 2000  # nearest items an approximate content search scores
 
 
 @dataclass
@@ -58,9 +60,14 @@ class ModelSuite:
         w = [weights.get(i, floor) for i in known]
         return self.personal.score([idx], weights=[w])[0]
 
-    def similar_scores(self, seeds: Sequence[str]) -> tuple[np.ndarray, str]:
+    def similar_scores(
+        self, seeds: Sequence[str], candidates: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, str]:
         """Item-CF similarity to the seeds; content embeddings for seeds with too few
-        interactions for CF to know them (new items). Returns scores and the method."""
+        interactions for CF to know them (new items). Returns scores and the method.
+
+        Over an approximate text index, content similarity is exact for ``candidates`` (the
+        bus being re-scored), else it covers the seeds' nearest :data:`CONTENT_POOL`."""
         idx = self.indices(seeds)
         if len(idx) == 0:
             return np.zeros(len(self.item_ids), dtype=np.float32), "none"
@@ -75,10 +82,24 @@ class ModelSuite:
         text = self.text_model()
         if text is None:
             return self.similar.score([idx])[0], "item-CF"
-        content = _unit(text.score([idx])[0])
+        content = _unit(self._content(text, idx, candidates))
         if len(known):
             content = content + _unit(self.similar.score([known])[0])
         return content, "item-CF + content"
+
+    def _content(
+        self, text: Recommender, seeds: np.ndarray, candidates: Sequence[str] | None
+    ) -> np.ndarray:
+        if not (isinstance(text, TextEmbedding) and text.vector_index().approximate):
+            return text.score([seeds])[0]
+        out = np.zeros(len(self.item_ids), dtype=np.float32)
+        if candidates is not None:
+            at = self.indices(candidates)
+            out[at] = text.seed_scores(seeds, at)
+        else:
+            near, cosines = text.similar(seeds, k=CONTENT_POOL)
+            out[near] = cosines
+        return out
 
     def semantic_scores(self, text: str) -> np.ndarray | None:
         search = self.text_search()
