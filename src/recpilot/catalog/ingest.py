@@ -10,7 +10,7 @@ and column; nothing is written until everything has passed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -198,12 +198,21 @@ def ingest_files(
     fmt: str | None = None,
     mapping: Mapping | None = None,
     source: str | None = None,
+    on_stage: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport:
-    """Validate the input files and write the catalog at ``target`` (atomically)."""
+    """Validate the input files and write the catalog at ``target`` (atomically).
+    ``on_stage`` is told as each stage begins: (what, stages done, stages in all)."""
+
+    def stage(what: str, done: int) -> None:
+        if on_stage is not None:
+            on_stage(what, done, 4)
+
     mapping = (mapping or Mapping()).checked()
+    stage(f"reading {Path(items).name}", 0)
     raw_items = read_table(Path(items), fmt)
     item_table, attributes, inferred = read_items(raw_items, mapping.items)
     id_name = _pick(raw_items, "item id", mapping.items.id, ITEM_ID_NAMES)
+    stage(f"reading {Path(interactions).name}", 1)
     raw_inter = read_table(Path(interactions), fmt)
     inter_table = read_interactions(
         raw_inter, mapping.interactions, item_table["item_id"].combine_chunks(), id_name
@@ -212,6 +221,7 @@ def ingest_files(
     user_attributes: list[AttributeSpec] = []
     if users is not None:
         user_table, user_attributes = read_users(read_table(Path(users), fmt), mapping.users)
+    stage(f"writing {item_table.num_rows:,} items, {inter_table.num_rows:,} interactions", 2)
     write_catalog(
         Path(target),
         name=name,
@@ -222,6 +232,7 @@ def ingest_files(
         users=user_table,
         user_attributes=user_attributes,
     )
+    stage("written", 4)
     user_ids = [inter_table["user_id"].combine_chunks()]
     if user_table is not None:
         user_ids.append(user_table["user_id"].combine_chunks())

@@ -13,6 +13,7 @@ Everything is vectorised numpy/Arrow; 1M items and 10M interactions take seconds
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from .build import write_catalog
 from .schema import AttributeKind, AttributeSpec
 
 log = logging.getLogger(__name__)
+
+StageCallback = Callable[[str, int, int], None]
+"""Told as each stage of long work begins: (what, stages done, stages in all)."""
 
 GENRES = (
     "Action", "Comedy", "Drama", "Horror", "Romance", "Sci-Fi", "Thriller", "Documentary",
@@ -91,8 +95,12 @@ class SyntheticDataset:
         order = members[np.argsort(-self.popularity[members], kind="stable")]
         return [f"i{k}" for k in order[:n]]
 
-    def write(self, path: Path, name: str) -> None:
+    def write(self, path: Path, name: str, on_stage: StageCallback | None = None) -> None:
         """Write this dataset as a catalog file (atomically)."""
+        if on_stage is not None:
+            on_stage(
+                f"writing {self.n_items:,} items, {self.interactions.num_rows:,} interactions", 0, 1
+            )
         write_catalog(
             Path(path),
             name=name,
@@ -166,6 +174,7 @@ def generate(
     clusters: int = 8,
     affinity: float = 0.9,
     zipf: float = 1.0,
+    on_stage: StageCallback | None = None,
 ) -> SyntheticDataset:
     """Generate a dataset. ``interactions`` defaults to 20 per user (capped by the catalog).
 
@@ -176,7 +185,14 @@ def generate(
         raise ValueError("items and users must be positive")
     k = max(1, min(clusters, len(GENRES), items))
     genres = GENRES[:k]
+    stages = k + 2
+
+    def stage(what: str, done: int) -> None:
+        if on_stage is not None:
+            on_stage(what, done, stages)
+
     rng = np.random.default_rng(seed)
+    stage(f"{items:,} items", 0)
     item_table, item_cluster = _items(rng, items, k, genres)
     rank = rng.permutation(items)
     popularity = 1.0 / (rank + 1.0) ** zipf
@@ -199,6 +215,7 @@ def generate(
 
     item_of = np.empty(m, dtype=np.int64)
     for c in range(k):
+        stage(f"interactions with {genres[c]}", 1 + c)
         members = np.flatnonzero(item_cluster == c)
         where = np.flatnonzero(cluster_of == c)
         if len(members) == 0:  # an empty cluster: fall back to any item
@@ -207,6 +224,7 @@ def generate(
         picks = np.searchsorted(cdf, rng.random(len(where)) * cdf[-1], side="right")
         item_of[where] = members[np.minimum(picks, len(members) - 1)]
 
+    stage("ratings and times", 1 + k)
     _, first = np.unique(user_of * np.int64(items) + item_of, return_index=True)
     keep = np.sort(first)
     user_of, item_of = user_of[keep], item_of[keep]
@@ -236,6 +254,7 @@ def generate(
             "timestamp": stamp.astype(np.int64),
         }
     )
+    stage("generated", stages)
     log.info(
         "generated synthetic data items=%d users=%d interactions=%d seed=%d", items, users, n, seed
     )

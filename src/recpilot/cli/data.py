@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from recpilot.catalog.datasets import (
@@ -144,10 +145,11 @@ def ingest(
         mapping_file, item_id, title, categorical, number, text, list_sep, rename,
         user_col, item_col, rating_col, timestamp_col,
     )  # fmt: skip
-    report = ingest_files(
-        catalog_path(name), name=name, items=items, interactions=interactions, users=users,
-        fmt=fmt, mapping=mapping,
-    )  # fmt: skip
+    with stage_bar(Console(stderr=True)) as on_stage:
+        report = ingest_files(
+            catalog_path(name), name=name, items=items, interactions=interactions, users=users,
+            fmt=fmt, mapping=mapping, on_stage=on_stage,
+        )  # fmt: skip
     console = Console(stderr=True)
     attrs = ", ".join(f"{a.name} ({a.kind.value})" for a in report.attributes) or "none"
     console.print(
@@ -259,10 +261,11 @@ def synth(
 
     path = catalog_path(check_name(name))
     console = Console(stderr=True)
-    with console.status("generating…", spinner="dots") if sys.stderr.isatty() else _null():
-        data = generate(items, users, seed, interactions=interactions, clusters=clusters)
-    with console.status("writing catalog…", spinner="dots") if sys.stderr.isatty() else _null():
-        data.write(path, name)
+    with stage_bar(console) as on_stage:
+        data = generate(
+            items, users, seed, interactions=interactions, clusters=clusters, on_stage=on_stage
+        )
+        data.write(path, name, on_stage=on_stage)
     console.print(
         f"[green]wrote[/green] {name}: {data.n_items:,} items, {data.n_users:,} users, "
         f"{data.interactions.num_rows:,} interactions"
@@ -270,8 +273,25 @@ def synth(
     typer.echo(str(path))
 
 
-def _null() -> contextlib.nullcontext[None]:
-    return contextlib.nullcontext()
+@contextlib.contextmanager
+def stage_bar(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar over the stages of long work, on a terminal only (quiet when piped)."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bar.add_task("", total=None)
+
+    def on_stage(what: str, done: int, total: int) -> None:
+        bar.update(task, description=what, completed=done, total=total)
+
+    with bar:
+        yield on_stage
 
 
 def register(app: typer.Typer) -> None:
