@@ -68,6 +68,9 @@ def test_requests_go_to_the_catalog_whose_vocabulary_they_use(service: RoutedSer
     assert all("brand" in c["attributes"] for c in cards)
     contract = shop.record.contract()
     assert contract["catalog"] == SHOP and contract["routed_by"] == "rules"
+    # feedback on a shop item reaches the shop's service, with or without its session
+    service.feedback("buyer", shop.record.items[0].item_id, "like")
+    assert service.store.profile("buyer").liked == [shop.record.items[0].item_id]
 
 
 def test_a_named_catalog_overrides_the_reading(service: RoutedService) -> None:

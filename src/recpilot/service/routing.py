@@ -19,7 +19,9 @@ always wins (``"request"``). A session stays on the catalog its first turn was r
 (``"switch"``), since a session's shown, liked and ruled-out items belong to one catalog.
 
 :class:`RoutedService` is a :class:`ConversationService` for the first catalog that routes
-``turn`` and ``conversation`` over one service per catalog, all on the same memory store
+``turn``, ``conversation`` and ``feedback`` over one service per catalog (item cards come
+from the catalog holding the items; ``recommend``, ``similar`` and ``search`` answer from the
+first catalog, or from ``for_catalog(name)``), all on the same memory store
 (a user's profile is shared: exclusions and limits apply where the catalog has the
 attribute and value, see service/conditions.py).
 """
@@ -279,6 +281,20 @@ class RoutedService(ConversationService):
         if route.llm is not None:
             record.llm.insert(0, route.llm)
         return out
+
+    def feedback(
+        self, user_id: str | None, item_id: str, kind: str, session_id: str | None = None
+    ) -> None:
+        """Feedback goes to the session's catalog, else to the catalog holding the item."""
+        name = None if session_id is None else self.session_catalog(session_id, user_id)
+        if name is None:
+            holders = [s for s in (self, *self.others.values()) if s.catalog.get_items([item_id])]
+            name = holders[0].catalog.name if holders else self.catalog.name
+        target = self._base(name)
+        if target is None:
+            super().feedback(user_id, item_id, kind, session_id)
+        else:
+            target.feedback(user_id, item_id, kind, session_id)
 
     def cards(self, items: list[RecommendedItem]) -> list[dict[str, Any]]:
         """Cards from the catalog that holds the items (the first catalog first)."""
