@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from recpilot.errors import ConfigError
 from recpilot.llm.base import LLM
 from recpilot.service.catalog_cards import CatalogCard
-from recpilot.service.routing import Route, Router
+from recpilot.service.routing import Router
 
 CATALOGS = ("movielens-100k", "planted-books", "planted-shop")
 
@@ -113,22 +113,12 @@ def build_cards(names: tuple[str, ...] = CATALOGS) -> list[CatalogCard]:
 def run_case(router: Router, case: RoutingCase) -> CaseResult:
     started = time.perf_counter()
     scores = router.score(case.message)
-    route: Route
     llm_pick = None
     if router.llm is None:
         route = router.decide(case.message, scores)
-    else:
+    else:  # asked on every case: the LLM's own reading is reported too
         llm_pick, call = router.ask_llm(case.message)
-        if router.clear(scores):
-            route = router.decide(case.message, scores)
-        else:
-            best = router.ranked(scores)[0]
-            if llm_pick is not None:
-                route = Route(llm_pick, "llm", "", scores, call)
-            elif best[1] > 0:
-                route = Route(best[0], "rules", "", scores, call)
-            else:
-                route = Route(router.names[0], "default", "", scores, call)
+        route = router.decide(case.message, scores, asked=(llm_pick, call))
     return CaseResult(
         id=case.id,
         lang=case.lang,

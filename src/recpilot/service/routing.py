@@ -178,13 +178,20 @@ class Router:
             return Route(current, "session", "the session's catalog", scores)
         return self.decide(message, scores)
 
-    def decide(self, message: str, scores: dict[str, float]) -> Route:
+    def decide(
+        self,
+        message: str,
+        scores: dict[str, float],
+        asked: tuple[str | None, LLMCall | None] | None = None,
+    ) -> Route:
+        """The rules' pick when clear, else the LLM's (``asked``: its answer, already got),
+        else the closest vocabulary, else the first catalog."""
         ranked = self.ranked(scores)
         best, top = ranked[0]
         reading = ", ".join(f"{n} {s:g}" for n, s in ranked)
         if self.clear(scores):
             return Route(best, "rules", f"vocabulary: {reading}", scores)
-        picked, call = self.ask_llm(message)
+        picked, call = self.ask_llm(message) if asked is None else asked
         if picked is not None:
             return Route(picked, "llm", f"the LLM read it (vocabulary: {reading})", scores, call)
         if top > 0:
