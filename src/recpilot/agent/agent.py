@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from recpilot.agent.analysis import Request, Vocabulary, analyze
@@ -97,7 +97,12 @@ class Agent:
         self.profile = profile or build_profile(catalog)
         lexicon = Lexicon.load(catalog.path.with_suffix(".lexicon.json"))
         self.vocab = Vocabulary.build(self.profile, self.resolver, lexicon)
-        self.fact_checker = FactChecker.from_catalog(catalog)
+
+    @cached_property
+    def fact_checker(self) -> FactChecker:
+        """Built on the first LLM reply: the rules brain never needs it, and over a
+        million titles it costs a minute and gigabytes."""
+        return FactChecker.from_catalog(self.catalog)
 
     @property
     def brain(self) -> str:
