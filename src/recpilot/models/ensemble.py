@@ -28,33 +28,12 @@ MEMBER_MODELS = ("pop", "itemknn", "ease", "gfcf", "als", "bpr")
 
 
 def member_class(name: str) -> type[Recommender]:
-    """The class of member model ``name`` (imported on demand; ConfigError otherwise)."""
-    match name:
-        case "pop":
-            from .popularity import Popularity
+    """The class of member model ``name`` (ConfigError for a model an ensemble cannot hold)."""
+    if name not in MEMBER_MODELS:
+        raise ConfigError(f"an ensemble cannot hold {name!r}; members: {', '.join(MEMBER_MODELS)}")
+    from .registry import model_class  # on demand: the registry names this module too
 
-            return Popularity
-        case "itemknn":
-            from .itemknn import ItemKNN
-
-            return ItemKNN
-        case "ease":
-            from .ease import EASE
-
-            return EASE
-        case "gfcf":
-            from .gfcf import GFCF
-
-            return GFCF
-        case "als":
-            from .implicit_mf import ALS
-
-            return ALS
-        case "bpr":
-            from .implicit_mf import BPR
-
-            return BPR
-    raise ConfigError(f"an ensemble cannot hold {name!r}; members: {', '.join(MEMBER_MODELS)}")
+    return model_class(name)
 
 
 class EnsembleMember(BaseModel):
