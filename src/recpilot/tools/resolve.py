@@ -13,9 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 _ARTICLE_SUFFIX = re.compile(r"^(?P<body>.*), (?P<article>the|a|an|la|le|les|il|el|das|der|die)$")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _YEAR_SUFFIX = re.compile(r"\s*\((?:\d{4})\)\s*$")
+FUZZY_POOL = 100  # most titles one fuzzy lookup compares (a million-title catalog)
 _STOP = frozenset(
     {"the", "a", "an", "of", "and", "la", "le", "les", "il", "el", "das", "der", "die"}
 )
@@ -65,13 +68,17 @@ class TitleResolver:
 
     def __post_init__(self) -> None:
         self._by_key: dict[str, list[str]] = defaultdict(list)
-        self._by_word: dict[str, set[str]] = defaultdict(set)
-        for item_id, title in self.titles.items():
-            key = _key(title)
+        by_word: dict[str, list[int]] = defaultdict(list)
+        self._ids = list(self.titles)
+        self._keys = [_key(self.titles[item_id]) for item_id in self._ids]
+        for position, (item_id, key) in enumerate(zip(self._ids, self._keys, strict=True)):
             self._by_key[key].append(item_id)
-            for word in key.split():
-                self._by_word[word].add(item_id)
-        self._keys = {item_id: _key(title) for item_id, title in self.titles.items()}
+            for word in set(key.split()):
+                by_word[word].append(position)
+        self._by_word = {w: np.asarray(p, dtype=np.int64) for w, p in by_word.items()}
+        self._key_rank = {key: rank for rank, key in enumerate(self._by_key)}  # first seen
+        self._longest = max((len(k.split()) for k in self._by_key), default=0)
+        self._pop = np.array([self.popularity.get(i, 0.0) for i in self._ids], dtype=np.float64)
 
     def resolve(self, name: str) -> Resolution:
         key = _key(name)
@@ -101,15 +108,20 @@ class TitleResolver:
         return Resolution(name, "ambiguous", None, tuple(ranked[:5]), score)
 
     def _fuzzy(self, key: str) -> list[tuple[str, float]]:
-        words = key.split()
-        pool: set[str] = set()
-        for word in words:
-            pool |= self._by_word.get(word, set())
-        if not pool:
-            pool = set(self._keys)
+        postings = [p for w in key.split() if (p := self._by_word.get(w)) is not None]
+        if postings:
+            shared = np.bincount(np.concatenate(postings), minlength=len(self._ids))
+            pool = np.flatnonzero(shared)
+            if len(pool) > FUZZY_POOL:
+                # A word every title has ("part" in a big catalog): compare only the titles
+                # sharing the most words with the name (ties: the most popular).
+                order = np.lexsort((-self._pop[pool], -shared[pool]))
+                pool = pool[order[:FUZZY_POOL]]
+        else:
+            pool = np.arange(len(self._ids))
         scored = []
-        for item_id in pool:
-            candidate = self._keys[item_id]
+        for position in pool.tolist():
+            item_id, candidate = self._ids[position], self._keys[position]
             ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
             # A query that is a whole-word prefix of a longer title ("godfather" for
             # "godfather part ii") is a weaker match than the title itself.
@@ -122,13 +134,21 @@ class TitleResolver:
     def find_mentions(self, text: str, min_words: int = 1) -> list[tuple[str, str]]:
         """Catalog titles that appear verbatim (normalised, word-bounded) in ``text``:
         (item id, matched key), longest first, non-overlapping."""
-        norm = " " + " ".join(w for w in normalize_title(text).split() if w not in _STOP) + " "
+        words = [w for w in normalize_title(text).split() if w not in _STOP]
+        norm = " " + " ".join(words) + " "
+        # Every run of words that is a title (dictionary lookups, not a scan of the titles).
+        found = {
+            key
+            for start in range(len(words))
+            for length in range(max(1, min_words), self._longest + 1)
+            if start + length <= len(words)
+            and (key := " ".join(words[start : start + length])) in self._by_key
+            and len(key) >= 4
+        }
         hits: list[tuple[str, str]] = []
-        for key, ids in sorted(self._by_key.items(), key=lambda kv: -len(kv[0])):
-            if len(key.split()) < min_words or len(key) < 4:
-                continue
+        for key in sorted(found, key=lambda k: (-len(k), self._key_rank[k])):
             if f" {key} " in norm:
-                ranked = sorted(ids, key=lambda i: -self.popularity.get(i, 0.0))
+                ranked = sorted(self._by_key[key], key=lambda i: -self.popularity.get(i, 0.0))
                 hits.append((ranked[0], key))
                 norm = norm.replace(f" {key} ", " | ")
         return hits
