@@ -79,3 +79,27 @@ def test_ask_trace_says_which_models_and_why(home: Path) -> None:
     text = " ".join(done.stdout.split())
     assert "personal=als" in text and "no dense EASE" in text
     assert "similar=itemknn" in text and "embedder=hashing" in text
+
+
+def test_factor_neighbours_through_the_ann_index_agree_with_exact(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ALS as the similar model: cosine neighbours of its item factors, exact under the
+    threshold and through FAISS over it; the two agree on the top 10 of a watched item."""
+    from recpilot.agent.build import AgentOptions, build_agent
+    from recpilot.models.base import top_k
+
+    monkeypatch.setenv("RECPILOT_HOME", str(home))
+    monkeypatch.setenv("RECPILOT_EMBEDDER", "hashing")
+    options = AgentOptions(dataset=NAME, similar_model="als", demos="none")
+    found = {}
+    for threshold in ("100000", "50"):
+        monkeypatch.setenv("RECPILOT_ANN_THRESHOLD", threshold)
+        suite = build_agent(options).models
+        assert suite.similar_vectors is not None
+        assert suite.similar_vectors.approximate == (threshold == "50")
+        seed = suite.item_ids[int(suite.popularity.argmax())]
+        scores, method = suite.similar_scores([seed])
+        assert method.startswith("item-CF")
+        found[threshold] = set(top_k(scores, 10)[0].tolist())
+    assert len(found["100000"] & found["50"]) >= 8

@@ -23,10 +23,12 @@ from recpilot.config import subdir
 from recpilot.errors import UnknownId
 from recpilot.llm.local import LocalLLM
 from recpilot.llm.spec import resolve_llm
+from recpilot.models.ann import AnnSettings, VectorIndex
 from recpilot.models.artifacts import artifact_dir, train_or_load
 from recpilot.models.base import Recommender
 from recpilot.models.choice import CatalogShape, ChoicePolicy, ModelChoice, choose_models
-from recpilot.models.embedders import Embedder, HashingEmbedder, MiniLMEmbedder
+from recpilot.models.embedders import Embedder, HashingEmbedder, MiniLMEmbedder, normalize_rows
+from recpilot.models.implicit_mf import ALS, BPR
 from recpilot.models.text import TextEmbedding
 from recpilot.tools.registry import default_tools
 from recpilot.tools.suite import ModelSuite, TextSearch
@@ -80,6 +82,13 @@ def model_suite(catalog: Catalog, options: AgentOptions, profile: CatalogProfile
             choice.similar.name, data, key=catalog.name, config=choice.similar.config, progress=True
         )[0]
     )
+    similar_vectors = None
+    if (factors := item_factors(similar)) is not None:  # cosine neighbours, ANN when big
+        similar_vectors = VectorIndex(
+            normalize_rows(factors), AnnSettings(threshold=choice.ann_threshold)
+        ).load_or_build(
+            artifact_dir(choice.similar.name, data, key=catalog.name, config=similar.config) / "ann"
+        )
     text_config = TextEmbedding.config_class(
         embedder=choice.embedder, ivf_threshold=choice.ann_threshold
     )
@@ -126,7 +135,17 @@ def model_suite(catalog: Catalog, options: AgentOptions, profile: CatalogProfile
         text_search=text_search,
         years=years,
         choice=choice,
+        similar_vectors=similar_vectors,
     )
+
+
+def item_factors(model: Recommender) -> np.ndarray | None:
+    """The item factors of a matrix-factorisation model (None for other models)."""
+    if isinstance(model, ALS):
+        return model.item_factors
+    if isinstance(model, BPR):
+        return model.item_factors[:, :-1]  # the last column is the item bias
+    return None
 
 
 def category_matrix(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recpilot.models.ann import VectorIndex
 from recpilot.models.base import Recommender
 from recpilot.models.choice import ModelChoice
 from recpilot.models.text import TextEmbedding
@@ -38,6 +39,8 @@ class ModelSuite:
     category_weight: float = 0.2  # tuned on the validation split (docs/similar-items.md)
     min_interactions_for_cf: int = 5
     choice: ModelChoice | None = None  # which models were chosen for the catalog, and why
+    # A factor similar model (ALS, BPR): its unit item factors, searched by cosine.
+    similar_vectors: VectorIndex | None = None
 
     def __post_init__(self) -> None:
         self.index = {item_id: k for k, item_id in enumerate(self.item_ids)}
@@ -73,7 +76,7 @@ class ModelSuite:
             return np.zeros(len(self.item_ids), dtype=np.float32), "none"
         known = idx[self.popularity[idx] >= self.min_interactions_for_cf]
         if len(known) == len(idx):
-            scores = self.similar.score([idx])[0]
+            scores = self._cf(idx, candidates)
             if self.categories is None:
                 return scores, "item-CF"
             overlap = self.categories @ self.categories[idx].mean(axis=0)
@@ -81,11 +84,30 @@ class ModelSuite:
             return blended.astype(np.float32), "item-CF + categories"
         text = self.text_model()
         if text is None:
-            return self.similar.score([idx])[0], "item-CF"
+            return self._cf(idx, candidates), "item-CF"
         content = _unit(self._content(text, idx, candidates))
         if len(known):
-            content = content + _unit(self.similar.score([known])[0])
+            content = content + _unit(self._cf(known, candidates))
         return content, "item-CF + content"
+
+    def _cf(self, seeds: np.ndarray, candidates: Sequence[str] | None) -> np.ndarray:
+        """The similar model's scores; for a factor model, the cosine of each item's factor
+        to the seeds' mean: every item below the index's threshold, above it the nearest
+        :data:`CONTENT_POOL` (approximate) or exactly the ``candidates`` being re-scored."""
+        index = self.similar_vectors
+        if index is None:
+            return self.similar.score([seeds])[0]
+        query = index.vectors[seeds].mean(axis=0)
+        if not index.approximate:
+            return np.asarray(index.vectors @ query, dtype=np.float32)
+        out = np.zeros(len(self.item_ids), dtype=np.float32)
+        if candidates is not None:
+            at = self.indices(candidates)
+            out[at] = index.vectors[at] @ query
+        else:
+            near, cosines = index.nearest(query, CONTENT_POOL, exclude=seeds)
+            out[near] = cosines
+        return out
 
     def _content(
         self, text: Recommender, seeds: np.ndarray, candidates: Sequence[str] | None
