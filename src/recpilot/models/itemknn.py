@@ -61,25 +61,26 @@ def _blocks(xt: sp.csr_matrix, x: sp.csr_matrix) -> list[tuple[int, int]]:
 def _keep_top_k(
     rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int, int], k: int
 ) -> sp.csr_matrix:
-    """CSR of each row's ``k`` largest entries (ties: lower column first), from COO arrays."""
+    """CSR of each row's ``k`` largest entries (ties: lower column first), from COO arrays
+    in (row, column) order with positive float32 values."""
     n_rows = shape[0]
     counts = np.bincount(rows, minlength=n_rows)
     crowded = counts[rows] > k  # rows with more than k entries need sorting
     if crowded.any():
         r, c, v = rows[crowded], cols[crowded], vals[crowded]
-        order = np.lexsort((c, -v, r))
+        # One stable sort on (row, value descending): a positive float32's bits order like
+        # its value, and equal values keep their (ascending) column order.
+        descending = np.uint64(0xFFFFFFFF) - v.view(np.uint32).astype(np.uint64)
+        order = np.argsort((r.astype(np.uint64) << np.uint64(32)) | descending, kind="stable")
         r, c, v = r[order], c[order], v[order]
         starts = np.searchsorted(r, r)  # first position of each entry's row
         keep = np.arange(len(r)) - starts < k
         rows = np.concatenate([rows[~crowded], r[keep]])
         cols = np.concatenate([cols[~crowded], c[keep]])
         vals = np.concatenate([vals[~crowded], v[keep]])
-    order = np.lexsort((cols, rows))
+    order = np.argsort((rows.astype(np.uint64) << np.uint64(32)) | cols.astype(np.uint64))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
-    return sp.csr_matrix(
-        (vals[order].astype(np.float32), cols[order].astype(np.int32), indptr),
-        shape=shape,
-    )
+    return sp.csr_matrix((vals[order], cols[order].astype(np.int32), indptr), shape=shape)
 
 
 class ItemKNN(EpochProgress, Recommender):
@@ -113,7 +114,9 @@ class ItemKNN(EpochProgress, Recommender):
         self._n_blocks = len(blocks)
         parts: list[sp.csr_matrix] = []
         for step, (a, b) in enumerate(blocks):
-            co = (xt[a:b] @ x).tocoo()
+            product = xt[a:b] @ x
+            product.sort_indices()  # (row, column) order, which _keep_top_k's ties rely on
+            co = product.tocoo()
             rows, cols = co.row.astype(np.int64), co.col.astype(np.int64)
             c = co.data.astype(np.float64)
             off_diagonal = (cols != rows + a) & (c > 0)
