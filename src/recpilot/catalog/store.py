@@ -22,6 +22,7 @@ import numpy as np
 from recpilot.errors import CatalogError
 
 from .build import quote
+from .filters import ItemFilter
 from .interactions import InteractionData
 from .schema import AttributeKind, AttributeSpec, AttributeValue, CatalogStats
 from .schema import Item as Item
@@ -66,6 +67,7 @@ class Catalog:
         self._item_cache: dict[str, Item] = {}  # rows already read (items never change in place)
         self._values: dict[str, list[str]] = {}  # categorical_values, per attribute
         self._rowid_order: np.ndarray | None = None  # rowids in item order (matching)
+        self._filter: ItemFilter | None = None  # in-memory hard filters (item_filter)
         self._load_meta()
 
     # ------------------------------------------------------------------ opening
@@ -207,6 +209,38 @@ class Catalog:
         if len(order) and order[-1] == len(order) - 1:  # dense rowids: positions already
             return rowids
         return np.searchsorted(order, rowids)
+
+    def item_filter(self) -> ItemFilter:
+        """Posting lists of every categorical value and every numeric column, in memory, for
+        hard filters that a million-item scan would make slow (read once per open catalog)."""
+        if self._filter is None:
+            order = self._rowids()
+
+            def positions(rowids: np.ndarray) -> np.ndarray:
+                return np.searchsorted(order, np.asarray(rowids, dtype=np.int64))
+
+            pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            columns: dict[str, np.ndarray] = {}
+            with self._con.cursor() as cur:
+                for a in self._attributes:
+                    col = quote(a.name)
+                    if a.kind is AttributeKind.categorical:
+                        got = cur.execute(
+                            f"SELECT r, v FROM (SELECT rowid AS r, unnest({col}) AS v FROM items)"
+                            " WHERE v IS NOT NULL"
+                        ).fetchnumpy()
+                        rows = np.asarray(got["r"], dtype=np.int64)
+                        pairs[a.name] = (positions(rows), np.asarray(got["v"], dtype=str))
+                    elif a.kind is AttributeKind.number:
+                        got = cur.execute(
+                            f"SELECT {col} AS x FROM items ORDER BY rowid"
+                        ).fetchnumpy()
+                        columns[a.name] = np.ma.filled(
+                            np.ma.asarray(got["x"]).astype(np.float64), np.nan
+                        )
+            kinds = {a.name: a.kind for a in self._attributes}
+            self._filter = ItemFilter.build(len(order), kinds, pairs, columns)
+        return self._filter
 
     def ids_at(self, positions: Sequence[int] | np.ndarray) -> list[str]:
         """The item ids at these positions of :meth:`item_ids` (no copy of the whole list)."""
@@ -384,6 +418,7 @@ class Catalog:
             self._item_cache.clear()
             self._values.clear()
             self._rowid_order = None
+            self._filter = None
         log.info("added items catalog=%s n=%d", self._name, len(rows))
 
     def _row(self, item: Item) -> list[object]:

@@ -65,13 +65,23 @@ class SearchCatalog(Tool[SearchCatalogArgs]):
         label = describe_conditions(args)
         evidence = matches_label(args)
         pooled = ""
+        # Title text needs SQL's LIKE; every other condition is answered from memory.
+        in_memory = args.title is None
         if ctx.bus.active:  # only the candidates are checked
-            where.append("item_id IN (SELECT unnest(?))")
-            params.append(ctx.bus.ids())
-            matched = ctx.catalog.matching(where, params)
-            ctx.bus.keep(ctx.catalog.ids_at(matched), evidence=evidence)
+            on_bus = ctx.bus.ids()
+            at = ctx.models.indices(on_bus)
+            if in_memory and len(at) == len(on_bus):
+                kept = ctx.catalog.ids_at(at[np.isin(at, match_in_memory(args, ctx))])
+            else:  # a title condition, or items added since the models were trained
+                where.append("item_id IN (SELECT unnest(?))")
+                params.append(on_bus)
+                kept = ctx.catalog.ids_at(ctx.catalog.matching(where, params))
+            ctx.bus.keep(kept, evidence=evidence)
         else:
-            matched = ctx.catalog.matching(where, params)  # item positions, catalog order
+            # item positions, catalog order
+            matched = (
+                match_in_memory(args, ctx) if in_memory else ctx.catalog.matching(where, params)
+            )
             if len(matched) > MATCH_POOL:
                 # A huge catalog: the most-interacted matches go on as candidates.
                 counts = ctx.models.popularity  # items added since training count 0
@@ -85,6 +95,15 @@ class SearchCatalog(Tool[SearchCatalogArgs]):
         ms = (time.perf_counter() - started) * 1000
         message = f"{len(ctx.bus)} items match {label or 'no conditions'}{pooled}"
         return ToolResult(True, message, len(ctx.bus), {"sql_ms": round(ms, 2)})
+
+
+def match_in_memory(args: SearchCatalogArgs, ctx: ToolContext) -> np.ndarray:
+    """Positions of the items meeting the conditions (all but ``title``), from the
+    catalog's in-memory filter: what the compiled SQL returns, without a scan."""
+    include = {attr: _canonical_values(ctx, attr, v) for attr, v in args.include.items()}
+    exclude = {attr: _canonical_values(ctx, attr, v) for attr, v in args.exclude.items()}
+    ranges = {attr: (bounds.min, bounds.max) for attr, bounds in args.ranges.items()}
+    return ctx.catalog.item_filter().match(include, exclude, ranges, match_all=args.match == "all")
 
 
 def compile_conditions(args: SearchCatalogArgs, ctx: ToolContext) -> tuple[list[str], list[object]]:
