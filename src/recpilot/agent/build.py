@@ -119,12 +119,7 @@ def model_suite(catalog: Catalog, options: AgentOptions, profile: CatalogProfile
 
     years = None  # the time-like attribute (year, published, ...), for "recent" ordering
     if (time_attr := profile.roles.get(Role.time)) is not None:
-        column = '"' + time_attr.replace('"', '""') + '"'
-        by_id = {row[0]: row[1] for row in catalog.query(f"SELECT item_id, {column} FROM items")}
-        years = np.array(
-            [np.nan if by_id.get(i) is None else float(by_id[i]) for i in data.item_ids],
-            dtype=np.float64,
-        )
+        years = catalog.item_filter().numbers[time_attr]  # catalog order = data.item_ids
     return ModelSuite(
         categories=category_matrix(catalog, profile, [str(i) for i in data.item_ids]),
         item_ids=[str(i) for i in data.item_ids],
@@ -155,14 +150,14 @@ def category_matrix(
     attribute = profile.roles.get(Role.category)
     if attribute is None:
         return None
-    column = '"' + attribute.replace('"', '""') + '"'
-    rows = dict(catalog.query(f"SELECT item_id, {column} FROM items"))
-    names = sorted({v for values in rows.values() if values for v in values})
-    col = {v: k for k, v in enumerate(names)}
-    matrix = np.zeros((len(item_ids), len(names)), dtype=np.float32)
-    for i, item_id in enumerate(item_ids):
-        for value in rows.get(item_id) or []:
-            matrix[i, col[value]] = 1.0
+    postings = catalog.item_filter().postings[attribute]  # value -> positions, sorted values
+    matrix = np.zeros((len(catalog.item_ids()), len(postings)), dtype=np.float32)
+    for col, positions in enumerate(postings.values()):
+        matrix[positions, col] = 1.0
+    if item_ids != catalog.item_ids():  # another vocabulary (a split's): its rows, in order
+        position = {item_id: k for k, item_id in enumerate(catalog.item_ids())}
+        rows = np.array([position.get(i, -1) for i in item_ids], dtype=np.int64)
+        matrix = np.where((rows >= 0)[:, None], matrix[np.maximum(rows, 0)], 0.0)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms > 0, norms, 1.0)
 
