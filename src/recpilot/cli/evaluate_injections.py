@@ -22,6 +22,7 @@ from recpilot.eval.injections import (
     sample,
     write_report,
 )
+from recpilot.llm.deadline import ENV_DEADLINE
 
 # Short names for the embedded models, as the docs write them.
 ALIASES = {"local:0.5b": "local:qwen2.5-coder-0.5b", "local:1.5b": "local:qwen2.5-coder-1.5b"}
@@ -54,6 +55,15 @@ def injections(
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
     show_failures: bool = typer.Option(False, "--failures", help="List every failed case."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any case failed."),
+    deadline: float | None = typer.Option(
+        None,
+        "--deadline",
+        min=0.1,
+        envvar=ENV_DEADLINE,
+        help="Seconds of LLM use per turn (default: the backend's). A turn out of time "
+        "answers from the rules, so on a slow machine same-as-baseline checks compare a "
+        "degraded turn with a planned one.",
+    ),
 ) -> None:
     """Run the prompt-injection cases as real turns (a fresh memory store per case; the
     clean and poisoned bookshops are ingested on first use) and check every answer: items
@@ -73,6 +83,8 @@ def injections(
     cases = (cases if per_family is None else sample(cases, per_family))[:limit]
     spec = ALIASES.get(llm.strip().lower(), llm)
     world = build_world(spec, embedder="hashing" if embedder == "hashing" else "minilm")
+    for agent in world.agents.values():
+        agent.settings.deadline_s = deadline
     console = Console(stderr=True)
 
     def progress(outcome: CaseOutcome) -> None:
@@ -80,7 +92,7 @@ def injections(
         console.print(f"{outcome.id}: {mark} ({outcome.ms / 1000:.1f} s)", highlight=False)
 
     settings: dict[str, object] = {
-        "llm": spec, "embedder": embedder, "families": wanted, "per_family": per_family,
+        "llm": spec, "embedder": embedder, "deadline_s": deadline, "families": wanted, "per_family": per_family,
         "cases": [c.id for c in cases],
     }  # fmt: skip
     report = run_suite(world, cases, settings=settings, progress=progress)
