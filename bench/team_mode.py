@@ -1,0 +1,75 @@
+"""Compare two `recpilot eval requests` runs (plan-first and team mode) request by request.
+
+    python bench/team_mode.py reports/team/plan-0.5b reports/team/team-0.5b
+
+Reads the per-set JSON reports of each directory and prints one markdown table row per set
+and mode (outcome shares, LLM calls and tokens per turn, p50/p95 turn time, degraded turns,
+turns that asked the LLM at all), then the requests whose outcome differs between the two.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def load(directory: Path) -> dict[str, dict[str, Any]]:
+    """The set reports under ``directory``, by set name."""
+    out = {}
+    for path in sorted(directory.glob("requests-*.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        out[report["set"]] = report
+    return out
+
+
+def row(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    results = report["results"]
+    asked = sum(r["llm_calls"] > 0 for r in results)
+    cells = [
+        s["set"],
+        s["brain"],
+        s.get("mode", "plan"),
+        str(s["requests"]),
+        f"{s['satisfied']:.0%}",
+        f"{s['flagged']:.0%}",
+        f"{s['silent_wrong']:.0%}",
+        f"{s['llm_calls_per_turn']:.2f}",
+        f"{s.get('tokens_per_turn', 0):.0f}",
+        f"{s['p50_turn_ms'] / 1000:.1f} s",
+        f"{s['p95_turn_ms'] / 1000:.1f} s",
+        str(s["degraded"]),
+        str(asked),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def main(first: Path, second: Path) -> None:
+    a, b = load(first), load(second)
+    header = (
+        "| set | brain | mode | requests | satisfied | flagged | silent wrong | LLM calls/turn "
+        "| tokens/turn | p50 | p95 | degraded | turns asking the LLM |"
+    )
+    print(header)
+    print("|" + "---|" * 13)
+    for name in sorted(set(a) & set(b)):
+        print(row(a[name]))
+        print(row(b[name]))
+    print()
+    for name in sorted(set(a) & set(b)):
+        by_id = {r["id"]: r for r in b[name]["results"]}
+        for r in a[name]["results"]:
+            other = by_id.get(r["id"])
+            if other is not None and other["outcome"] != r["outcome"]:
+                print(
+                    f"- {name}/{r['id']} {r['outcome']} → {other['outcome']}: "
+                    f"{r['text']!r} ({other['plan_source']}; {'; '.join(other['reasons'][:1])})"
+                )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python bench/team_mode.py PLAN_REPORT_DIR TEAM_REPORT_DIR")
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
