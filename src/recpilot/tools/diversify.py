@@ -89,6 +89,17 @@ def popularity_percentile(popularity: np.ndarray) -> np.ndarray:
     return (sums / counts)[inverse] / (n - 1)
 
 
+def percentile_of(sorted_popularity: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """:func:`popularity_percentile` of the given popularities, read off the sorted
+    popularity of every item (the same mean rank for ties)."""
+    n = len(sorted_popularity)
+    if n <= 1:
+        return np.zeros(len(values), dtype=np.float64)
+    low = np.searchsorted(sorted_popularity, values, side="left")
+    high = np.searchsorted(sorted_popularity, values, side="right")
+    return (low + (high - low - 1) / 2.0) / (n - 1)
+
+
 def mmr(
     rel: np.ndarray,
     similarity: Similarity,
@@ -137,9 +148,8 @@ def diversify(bus: CandidateBus, models: ModelSuite, n: int, config: DiversifyCo
     known = np.array([k for k in index if k >= 0], dtype=np.int64)
     at = np.array(index, dtype=np.int64)
     penalty = np.zeros(len(pool), dtype=np.float64)
-    if len(known):
-        percentile = popularity_percentile(models.popularity)
-        penalty[at >= 0] = percentile[known]
+    if len(known):  # percentiles of the pool's items only (a million-item sort per turn costs)
+        penalty[at >= 0] = percentile_of(models.sorted_popularity, models.popularity[known])
     similarity, judged = _similarity(models, at)
     order = mmr(
         relevance([c.score for c in pool]),

@@ -114,9 +114,11 @@ class TitleResolver:
             pool = np.flatnonzero(shared)
             if len(pool) > FUZZY_POOL:
                 # A word every title has ("part" in a big catalog): compare only the titles
-                # sharing the most words with the name (ties: the most popular).
-                order = np.lexsort((-self._pop[pool], -shared[pool]))
-                pool = pool[order[:FUZZY_POOL]]
+                # sharing the most words with the name (ties: the most popular), found
+                # with one partial sort.
+                rank = shared[pool] + self._pop[pool] / (self._pop.max() + 1.0)
+                best = np.argpartition(-rank, FUZZY_POOL - 1)[:FUZZY_POOL]
+                pool = np.sort(pool[best])
         else:
             pool = np.arange(len(self._ids))
         scored = []

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # Candidates a filter hands on when it starts the bus: beyond this many matches (catalogs of
 # hundreds of thousands of items) the most-interacted ones, so a turn stays within 100 ms.
-MATCH_POOL = 10_000
+MATCH_POOL = 5_000
 
 
 class Range(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -44,6 +45,11 @@ class ModelSuite:
 
     def __post_init__(self) -> None:
         self.index = {item_id: k for k, item_id in enumerate(self.item_ids)}
+
+    @cached_property
+    def sorted_popularity(self) -> np.ndarray:
+        """Every item's interaction count, ascending (popularity percentiles read it)."""
+        return np.sort(np.asarray(self.popularity, dtype=np.float64))
 
     def indices(self, ids: Sequence[str]) -> np.ndarray:
         return np.array([self.index[i] for i in ids if i in self.index], dtype=np.int64)
