@@ -57,6 +57,8 @@ ENV_OVERRIDES = MappingProxyType(
 )
 """Choice field → the environment variable that overrides it."""
 
+MINILM_TEXTS_PER_SECOND = 450  # all-MiniLM-L6-v2 on two CPU cores (docs/scale.md)
+
 EASE_BYTES_PER_CELL = 28
 """EASE's peak while fitting, per item × item cell: the float64 Gram matrix, its inverse and
 the weight matrix (8 bytes each) alive together, then the float32 copy it keeps (4)."""
@@ -94,7 +96,7 @@ class ChoicePolicy:
     memory_fraction: float = 0.6  # of the memory available now, for one model's training
     memory_bytes: int | None = None  # None: read what the machine has available
     als_min_per_item: float = 1.0
-    minilm_max_items: int = 50_000  # MiniLM embeds ~450 texts a second on two cores
+    minilm_max_items: int = 50_000  # about two minutes of MiniLM on two cores
     ann_threshold: int = 50_000
     personal: str | None = None  # a fixed choice (override), else chosen
     similar: str | None = None
@@ -239,9 +241,10 @@ def choose_models(shape: CatalogShape, policy: ChoicePolicy | None = None) -> Mo
         reasons["embedder"] = f"{n:,} items ≤ {policy.minilm_max_items:,}: MiniLM sentence vectors"
     else:
         embedder = "hashing"
+        minutes = n / MINILM_TEXTS_PER_SECOND / 60
         reasons["embedder"] = (
-            f"{n:,} items > {policy.minilm_max_items:,}: MiniLM would take hours to embed them "
-            "on a CPU; hashed words and 3-grams instead"
+            f"{n:,} items > {policy.minilm_max_items:,}: MiniLM would take about "
+            f"{minutes:,.0f} min to embed them on two CPU cores; hashed words and 3-grams instead"
         )
     reasons["ann"] = (
         f"{n:,} items > {policy.ann_threshold:,}: FAISS approximate neighbours"
