@@ -115,7 +115,7 @@ def chosen_models(
         f"{shape.n_interactions:,} interactions (density {shape.density:.1e}):"
     )
     for line in choice.lines():
-        console.print(f"  {line}", highlight=False)
+        console.print(f"  {line}", highlight=False, soft_wrap=True)
     chosen = {spec.name: spec.config for spec in choice.specs()}
     text = {"embedder": choice.embedder, "ivf_threshold": choice.ann_threshold}
     merged = {
