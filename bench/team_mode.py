@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 def load(directory: Path) -> dict[str, dict[str, Any]]:
     """The set reports under ``directory``, by set name."""
@@ -24,10 +26,38 @@ def load(directory: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def pooled(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report over every set's requests (shares and percentiles over all turns)."""
+    results = [r for report in reports for r in report["results"]]
+    n = max(len(results), 1)
+    ms = sorted(r["total_ms"] for r in results)
+    first = reports[0]["summary"]
+
+    def share(outcome: str) -> float:
+        return sum(r["outcome"] == outcome for r in results) / n
+
+    summary = {
+        "set": "all",
+        "brain": first["brain"],
+        "mode": first.get("mode", "plan"),
+        "requests": len(results),
+        "satisfied": share("satisfied"),
+        "flagged": share("flagged"),
+        "silent_wrong": share("silent_wrong"),
+        "llm_calls_per_turn": sum(r["llm_calls"] for r in results) / n,
+        "tokens_per_turn": sum(r.get("tokens", 0) for r in results) / n,
+        "p50_turn_ms": float(np.percentile(ms, 50)) if ms else 0.0,
+        "p95_turn_ms": float(np.percentile(ms, 95)) if ms else 0.0,
+        "degraded": sum(r["degraded"] for r in results),
+    }
+    return {"summary": summary, "results": results}
+
+
 def row(report: dict[str, Any]) -> str:
     s = report["summary"]
     results = report["results"]
     asked = sum(r["llm_calls"] > 0 for r in results)
+    asked_ms = [r["total_ms"] for r in results if r["llm_calls"] > 0]
     cells = [
         s["set"],
         s["brain"],
@@ -42,6 +72,7 @@ def row(report: dict[str, Any]) -> str:
         f"{s['p95_turn_ms'] / 1000:.1f} s",
         str(s["degraded"]),
         str(asked),
+        f"{np.percentile(asked_ms, 50) / 1000:.1f} s" if asked_ms else "-",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -50,13 +81,17 @@ def main(first: Path, second: Path) -> None:
     a, b = load(first), load(second)
     header = (
         "| set | brain | mode | requests | satisfied | flagged | silent wrong | LLM calls/turn "
-        "| tokens/turn | p50 | p95 | degraded | turns asking the LLM |"
+        "| tokens/turn | p50 | p95 | degraded | turns asking the LLM | their p50 |"
     )
     print(header)
-    print("|" + "---|" * 13)
-    for name in sorted(set(a) & set(b)):
+    print("|" + "---|" * 14)
+    names = sorted(set(a) & set(b))
+    for name in names:
         print(row(a[name]))
         print(row(b[name]))
+    if len(names) > 1:
+        print(row(pooled([a[n] for n in names])))
+        print(row(pooled([b[n] for n in names])))
     print()
     for name in sorted(set(a) & set(b)):
         by_id = {r["id"]: r for r in b[name]["results"]}

@@ -100,6 +100,19 @@ def test_reflector_objection_gets_exactly_one_revision(
     assert sorted(i.item_id for i in turn.items) == ["21", "24"]
 
 
+def test_manager_titles_reach_the_searcher_only_when_they_resolve(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    manager = json.dumps(
+        {"constraints": "", "similar_to": ["white t-shirts", "star wars"], "topic": ""}
+    )
+    llm = ScriptedLLM(manager, ANALYST, SCARY_80S, OK, INTRO)
+    agent = team_agent(mini_catalog, suite, llm)
+    agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    searcher = llm.requests[2].messages[-1].content
+    assert "similar to: Star Wars" in searcher and "t-shirts" not in searcher
+
+
 def test_hostile_searcher_plan_is_validated_like_plan_first(
     mini_catalog: Catalog, suite: ModelSuite
 ) -> None:

@@ -3,7 +3,8 @@
 One turn of the team, each role one LLM call with its own short prompt and JSON schema
 (:mod:`recpilot.agent.team_prompts`):
 
-1. **manager** splits the request into sub-goals (constraints, titles it resembles, topic);
+1. **manager** splits the request into sub-goals (constraints, titles it resembles — kept
+   only when they resolve to catalog titles —, topic);
 2. **analyst** reads the user's profile and memory context and the candidate rows a plain
    (rules) reading of the request finds, and notes what fits and what to avoid;
 3. **searcher** writes the plan: it *is* the plan-first planner (:class:`LLMPlanner`), asked
@@ -144,10 +145,25 @@ class Team:
             return
         parts = [f"constraints: {_field(answer, 'constraints')}"]
         similar = answer.get("similar_to")
-        if isinstance(similar, list) and similar:
-            parts.append("similar to: " + ", ".join(one_line(str(t), 80) for t in similar[:3]))
+        titles = self._catalog_titles(similar[:3] if isinstance(similar, list) else [])
+        if titles:
+            parts.append("similar to: " + ", ".join(one_line(t, 80) for t in titles))
         parts.append(f"topic: {_field(answer, 'topic')}")
         notes.goals = "; ".join(p for p in parts if not p.endswith(": "))
+
+    def _catalog_titles(self, names: list[Any]) -> list[str]:
+        """The catalog titles ``names`` resolve to; the rest are dropped (a small model fills
+        the field with categories or made-up titles, which the searcher then copies into
+        title arguments that fail validation)."""
+        resolver = self.planner.resolver
+        out: list[str] = []
+        for name in names:
+            res = resolver.resolve(str(name))
+            if res.status == "resolved" and res.item_id is not None:
+                title = resolver.titles[res.item_id]
+                if title not in out:
+                    out.append(title)
+        return out
 
     def _analyst(self, turn: TeamTurn, llm: LLM, notes: _Notes) -> None:
         rows = turn.rows(turn.fallback)[:ANALYST_ROWS]
