@@ -15,8 +15,11 @@ FAST: dict[str, dict[str, object]] = {
     "itemknn": {"k": 20},
     "ease": {"reg": 100.0},
     "gfcf": {"k": 4, "alpha": 0.5},
+    "bspm": {"k": 4},
     "als": {"embedding_size": 8, "epochs": 10, "reg": 5.0, "seed": 3},  # tiny data: strong reg
     "bpr": {"embedding_size": 8, "epochs": 200, "learning_rate": 0.05, "seed": 3},
+    "multvae": {"hidden_size": 32, "embedding_size": 8, "epochs": 30, "batch_size": 20,
+                "learning_rate": 0.01, "anneal_steps": 100, "seed": 3},
     "sasrec": {
         "embedding_size": 16, "num_layers": 1, "num_heads": 1, "max_len": 8,
         "epochs": 10, "batch_size": 32, "learning_rate": 0.01, "dropout": 0.1, "seed": 3,
@@ -34,6 +37,9 @@ FAST: dict[str, dict[str, object]] = {
 VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "itemknn-pmi": ("itemknn", {"similarity": "pmi", "shrink": 100.0}),
     "gfcf-full-svd": ("gfcf", {"k": 64}),  # k above the data's rank: the dense SVD
+    # the last sharpening state alone, after a mild sharpening (a long one on these tiny
+    # blocks cancels their one smooth signal, which is all they have)
+    "bspm-last-step": ("bspm", {"combine_steps": False, "blur_steps": 2, "sharpen_time": 0.5}),
 }
 CONTRACT = [*model_names(), *VARIANTS]
 

@@ -10,7 +10,10 @@ from recpilot.errors import ConfigError
 
 from .base import ModelConfig, Recommender
 
-_NAMES = ("pop", "itemknn", "ease", "gfcf", "als", "bpr", "sasrec", "text", "ensemble")
+_NAMES = (
+    "pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae", "sasrec", "text",
+    "ensemble",
+)  # fmt: skip
 
 
 def model_names() -> list[str]:
@@ -37,6 +40,10 @@ def model_class(name: str) -> type[Recommender]:
             from .gfcf import GFCF
 
             return GFCF
+        case "bspm":
+            from .bspm import BSPM
+
+            return BSPM
         case "als":
             from .implicit_mf import ALS
 
@@ -45,6 +52,10 @@ def model_class(name: str) -> type[Recommender]:
             from .implicit_mf import BPR
 
             return BPR
+        case "multvae":
+            from .multvae import MultVAE
+
+            return MultVAE
         case "sasrec":
             from .sasrec import SASRec
 

@@ -1,0 +1,184 @@
+"""Mult-VAE (Liang et al., WWW 2018, "Variational Autoencoders for Collaborative
+Filtering") in PyTorch on the CPU.
+
+A user's binary history ``x`` is L2-normalised, dropped out (training only) and encoded by
+``tanh`` layers into a Gaussian ``q(z|x)``; the decoder maps ``z`` back to logits over all
+items, trained with the multinomial log-likelihood ``Σ_i x_i log softmax(logits)_i`` minus
+``beta`` times the KL divergence to ``N(0, I)``, ``beta`` annealed linearly from 0 over
+``anneal_steps`` batches and capped at ``beta`` (the paper's partial regularisation).
+A history scores the decoder's logits at the encoder's mean (no sampling): any history,
+not just a training user's, is folded in by one forward pass.
+
+Training is seeded inside a forked RNG, so the caller's torch RNG is untouched; a seed and
+the same ``num_threads`` give the same weights. :meth:`MultVAE.fit_epochs` yields after
+every epoch with the model usable, so a caller can stop it on a validation metric
+(``bench/recbole_side_by_side/tune.py`` picks ``epochs`` that way).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Self
+
+import numpy as np
+import torch
+from pydantic import Field
+from torch import nn
+
+from recpilot.catalog.interactions import InteractionData
+from recpilot.errors import ModelError
+
+from .base import ModelConfig, Recommender, history_matrix
+from .progress import EpochProgress
+
+log = logging.getLogger(__name__)
+STATE_PREFIX = "net."
+
+
+class MultVAEConfig(ModelConfig):
+    # Architecture of the paper ([n_items → 600 → 200 → 600 → n_items]); epochs picked on
+    # ML-100K's validation part (bench/recbole_side_by_side/tuned.json).
+    hidden_size: int = Field(600, ge=1, description="Width of the encoder/decoder layer.")
+    embedding_size: int = Field(200, ge=1, description="Dimension of the latent z.")
+    dropout: float = Field(0.5, ge=0.0, lt=1.0, description="Input dropout while training.")
+    beta: float = Field(0.2, ge=0.0, description="Cap of the annealed KL weight.")
+    anneal_steps: int = Field(2000, ge=1, description="Batches over which beta rises from 0.")
+    epochs: int = Field(40, ge=1)
+    batch_size: int = Field(100, ge=1)
+    learning_rate: float = Field(1e-3, gt=0.0)
+    reg: float = Field(0.0, ge=0.0, description="Adam weight decay.")
+    seed: int = 42
+    num_threads: int | None = Field(
+        1, ge=1, description="torch threads while fitting/scoring; None = torch's setting."
+    )
+
+
+class MultVAENet(nn.Module):
+    """Encoder ``x → tanh(hidden) → (mu, logvar)``; decoder ``z → tanh(hidden) → logits``."""
+
+    def __init__(self, n_items: int, c: MultVAEConfig) -> None:
+        super().__init__()
+        self.encoder = nn.Linear(n_items, c.hidden_size)
+        self.latent = nn.Linear(c.hidden_size, 2 * c.embedding_size)
+        self.decoder = nn.Linear(c.embedding_size, c.hidden_size)
+        self.output = nn.Linear(c.hidden_size, n_items)
+        self.dropout = c.dropout
+        for layer in (self.encoder, self.latent, self.decoder, self.output):
+            nn.init.xavier_normal_(layer.weight)
+            nn.init.normal_(layer.bias, std=0.001)
+
+    def encode(
+        self, x: torch.Tensor, dropout: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(mu, logvar)``; with a ``dropout`` generator the input is dropped out from it."""
+        h = nn.functional.normalize(x, dim=1)
+        if dropout is not None and self.dropout > 0:
+            keep = torch.rand(h.shape, generator=dropout) >= self.dropout
+            h = h * keep / (1.0 - self.dropout)
+        mu, logvar = self.latent(torch.tanh(self.encoder(h))).chunk(2, dim=1)
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.output(torch.tanh(self.decoder(z)))
+
+
+@contextlib.contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class MultVAE(EpochProgress, Recommender):
+    """Variational autoencoder with a multinomial likelihood over the items."""
+
+    name = "multvae"
+    config_class = MultVAEConfig
+    config: MultVAEConfig
+
+    def __init__(self, config: MultVAEConfig | None = None) -> None:
+        super().__init__(config)
+        self.net: MultVAENet | None = None
+
+    def fit(self, data: InteractionData) -> Self:
+        for _ in self.fit_epochs(data):
+            pass
+        return self
+
+    def fit_epochs(self, data: InteractionData, epochs: int | None = None) -> Iterator[int]:
+        """Train for ``epochs`` (the config's by default), yielding the number of epochs done
+        after each one; between yields the model scores with the weights so far. Stopping
+        after ``e`` epochs gives the same weights as fitting with ``epochs=e``."""
+        c = self.config
+        x = torch.from_numpy(data.matrix().toarray().astype(np.float32))
+        x[x > 0] = 1.0
+        with torch.random.fork_rng(devices=[]):  # initial weights only
+            torch.manual_seed(c.seed)
+            net = MultVAENet(data.n_items, c)
+        # every later draw comes from the model's own generators, so what a caller does with
+        # torch's global RNG between two yields cannot change the weights
+        shuffle = torch.Generator().manual_seed(c.seed)
+        dropout = torch.Generator().manual_seed(c.seed + 1)
+        noise = torch.Generator().manual_seed(c.seed + 2)
+        optim = torch.optim.Adam(net.parameters(), lr=c.learning_rate, weight_decay=c.reg)
+        self.net, self.n_items, self.fitted = net, data.n_items, True
+        step = 0
+        for epoch in range(epochs if epochs is not None else c.epochs):
+            total = 0.0
+            with _threads(c.num_threads):
+                for batch in torch.randperm(len(x), generator=shuffle).split(c.batch_size):
+                    rows = x[batch]
+                    mu, logvar = net.encode(rows, dropout)
+                    eps = torch.randn(mu.shape, generator=noise)
+                    logits = net.decode(mu + eps * torch.exp(0.5 * logvar))
+                    nll = -(nn.functional.log_softmax(logits, dim=1) * rows).sum(1).mean()
+                    kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
+                    loss = nll + min(c.beta, step / c.anneal_steps) * kl
+                    optim.zero_grad()
+                    loss.backward()
+                    optim.step()
+                    step += 1
+                    total += loss.item() * len(batch)
+            mean_loss = total / max(len(x), 1)
+            log.debug("multvae epoch=%d loss=%.4f", epoch + 1, mean_loss)
+            self._epoch_done(epoch, mean_loss)
+            yield epoch + 1
+
+    def _require_net(self) -> MultVAENet:
+        if self.net is None:
+            raise ModelError("multvae model has no network; call fit() or load() first")
+        return self.net
+
+    def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
+        net = self._require_net()
+        out = np.zeros((len(histories), self.n_items), dtype=np.float32)
+        with _threads(self.config.num_threads), torch.inference_mode():
+            for start in range(0, len(histories), 512):
+                chunk = histories[start : start + 512]
+                rows = torch.from_numpy(history_matrix(chunk, self.n_items).toarray())
+                mu, _ = net.encode(rows)
+                out[start : start + len(chunk)] = net.decode(mu).numpy()
+        return out
+
+    def _state(self) -> dict[str, np.ndarray]:
+        state = self._require_net().state_dict()
+        return {STATE_PREFIX + k: v.detach().numpy() for k, v in state.items()}
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        net = MultVAENet(self.n_items, self.config)
+        state = {
+            k.removeprefix(STATE_PREFIX): torch.from_numpy(np.array(v))
+            for k, v in arrays.items()
+            if k.startswith(STATE_PREFIX)
+        }
+        try:
+            net.load_state_dict(state, strict=True)
+        except RuntimeError as exc:  # missing/unexpected keys or wrong shapes
+            raise ModelError(f"multvae artifact does not match its config: {exc}") from exc
+        self.net = net
