@@ -1,7 +1,10 @@
 """The MMR re-ranker on planted buses: setting 0 is the bus order, setting 1 spreads the
-categories, and nothing outside the bus is ever recommended."""
+categories, the picked items are shown in bus order, and nothing outside the bus is ever
+recommended."""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ from recpilot.tools.diversify import (
     diversify,
     mmr,
     popularity_percentile,
+    select,
 )
 from recpilot.tools.suite import ModelSuite
 
@@ -97,12 +101,12 @@ def test_never_an_item_outside_the_bus(suite: ModelSuite, setting: float, n: int
 def test_the_popularity_penalty_prefers_less_known_items(suite: ModelSuite) -> None:
     bus = CandidateBus()
     bus.fill(["a0", "a5"], [1.0, 0.99], "close")  # same category; a0 is the most popular
-    diversify(bus, suite, 2, DiversifyConfig(diversity=0.9, popularity_share=1.0))
-    assert bus.ids() == ["a5", "a0"]
+    diversify(bus, suite, 1, DiversifyConfig(diversity=0.9, popularity_share=1.0))
+    assert bus.ids() == ["a5"]
     no_penalty = CandidateBus()
     no_penalty.fill(["a0", "a5"], [1.0, 0.99], "close")
-    diversify(no_penalty, suite, 2, DiversifyConfig(diversity=0.9, popularity_share=0.0))
-    assert no_penalty.ids() == ["a0", "a5"]
+    diversify(no_penalty, suite, 1, DiversifyConfig(diversity=0.9, popularity_share=0.0))
+    assert no_penalty.ids() == ["a0"]
 
 
 def test_settings_are_checked() -> None:
@@ -139,3 +143,60 @@ def test_without_a_category_item_cf_neighbours_judge_similarity() -> None:
     how = diversify(bus, suite, 2, DiversifyConfig(diversity=0.8, popularity_share=0.0))
     assert "item-CF" in how
     assert bus.ids() == ["a0", "b0"]
+
+
+def test_the_picked_items_are_shown_in_bus_order_and_only_newcomers_add_variety(
+    suite: ModelSuite,
+) -> None:
+    bus = _bus()
+    diversify(bus, suite, 4, DiversifyConfig(diversity=0.6))
+    ids = bus.ids()
+    assert ids == sorted(ids, key=ORDER.index)  # MMR chose them; the bus order shows them
+    for c in bus.candidates:
+        newcomer = ORDER.index(c.item_id) >= 4  # not in the plain top 4
+        assert ("adds variety" in c.evidence) == newcomer, c.item_id
+    assert any("adds variety" in c.evidence for c in bus.candidates)
+
+
+def test_select_is_the_mmr_set_in_pool_order() -> None:
+    rng = np.random.default_rng(7)
+    features = rng.random((30, 5))
+    features /= np.linalg.norm(features, axis=1, keepdims=True)
+    rel = np.sort(rng.random(30))[::-1]
+    for setting in (0.0, 0.3, 0.7, 1.0):
+        picked = mmr(rel, lambda j: features @ features[j], np.zeros(30), setting, 8)
+        shown = select(rel, lambda j: features @ features[j], np.zeros(30), setting, 8)
+        assert sorted(picked.tolist()) == shown.tolist()
+    assert select(rel, lambda j: features @ features[j], np.zeros(30), 0.0, 8).tolist() == list(
+        range(8)
+    )
+
+
+def _ild(features: np.ndarray, shown: np.ndarray) -> float:
+    f = features[shown]
+    sims = f @ f.T
+    k = len(shown)
+    return 1.0 - float((sims.sum() - np.trace(sims)) / (k * (k - 1)))
+
+
+def test_more_diversity_never_lowers_intra_list_diversity_on_planted_clusters() -> None:
+    # 40 items in 4 categories, the best 10 all in category 0, relevance falling slowly.
+    cats = np.array([0] * 10 + [1, 2, 3] * 10)
+    features = np.eye(4)[cats]
+    rel = np.linspace(1.0, 0.6, 40)
+    ilds = [
+        _ild(features, select(rel, lambda j: features @ features[j], np.zeros(40), d, 8))
+        for d in np.linspace(0.0, 1.0, 11)
+    ]
+    assert ilds[0] == 0.0  # the plain top 8 is one category
+    assert all(b >= a for a, b in itertools.pairwise(ilds)), ilds
+    assert ilds[-1] > 0.7
+
+
+def test_a_redundant_runner_up_gives_way_to_a_different_item() -> None:
+    # Three items: the runner-up is a copy of the best; the third is different but scores less.
+    features = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    rel = np.array([1.0, 0.9, 0.7])
+    similarity = lambda j: features @ features[j]  # noqa: E731
+    assert select(rel, similarity, np.zeros(3), 0.0, 2).tolist() == [0, 1]
+    assert select(rel, similarity, np.zeros(3), 0.5, 2).tolist() == [0, 2]

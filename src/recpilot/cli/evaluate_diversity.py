@@ -16,8 +16,9 @@ from recpilot.errors import ConfigError
 HELP = """Measure the diversity setting (0 = the plain ranking ... 1 = most varied) offline.
 
 A model is trained on the train part of the split (the offline protocol: cached like
-`recpilot eval offline`); each validation and test user's best --pool items are re-ordered by
-the same MMR re-ranker `finalize` runs, at every setting, and the top --k is scored: NDCG,
+`recpilot eval offline`); from each validation and test user's best --pool items the same
+re-ranker `finalize` runs (MMR picks the items, shown in score order) keeps --k, at every
+setting, and they are scored: NDCG,
 intra-list diversity (1 - mean pairwise category cosine), catalogue coverage, mean popularity
 percentile, novelty (mean -log2 popularity), and the long tail's (80 % least popular items)
 share of the shown slots and of position-weighted exposure, beside its share of the

@@ -3,9 +3,9 @@
 Protocol: the offline split and history rules of :mod:`recpilot.eval.offline` (a model
 trained on ``split.train``; validation users ranked from their train items with them
 excluded; test users from their train items with train + valid excluded). Each user's best
-``pool`` items (the model's scores) are re-ordered by the product's own re-ranker
-(:func:`recpilot.tools.diversify.mmr`, the code ``finalize`` runs) at every knob setting, and
-the top ``k`` is scored:
+``pool`` items (the model's scores) go through the product's own re-ranker
+(:func:`recpilot.tools.diversify.select`, the code ``finalize`` runs: the ``k`` items MMR
+picks, shown in score order) at every knob setting, and the top ``k`` is scored:
 
 * ``ndcg@k``, ``itemcoverage@k`` — as :mod:`recpilot.eval.metrics` (RecBole's definitions);
 * ``ild@k`` — intra-list diversity: 1 - the mean pairwise cosine of the items' main-category
@@ -36,9 +36,9 @@ from recpilot.tools.diversify import (
     POOL,
     POPULARITY_SHARE,
     category_similarity,
-    mmr,
     popularity_percentile,
     relevance,
+    select,
 )
 
 SETTINGS = tuple(round(x / 10, 1) for x in range(11))
@@ -167,14 +167,15 @@ def _rerank(
     k: int,
     popularity_share: float,
 ) -> np.ndarray:
-    """Each row's top ``k`` after MMR over its eligible (finite-score) pool items; rows with
-    fewer than ``k`` eligible items are filled from the rest of the pool, in order."""
+    """Each row's top ``k`` as ``finalize`` picks it from the eligible (finite-score) pool
+    items; rows with fewer than ``k`` eligible items are filled from the rest of the pool, in
+    order."""
     width = min(k, candidates.shape[1])
     out = np.empty((len(candidates), width), dtype=np.int64)
     for row, (items, raw) in enumerate(zip(candidates, scores, strict=True)):
         eligible = np.isfinite(raw)
         items_ok = items[eligible]
-        order = mmr(
+        order = select(
             relevance(list(raw[eligible])),
             category_similarity(categories[items_ok].astype(np.float64)),
             percentile[items_ok],

@@ -1,7 +1,7 @@
 """Diversity, novelty and popularity-bias control: maximal marginal relevance over the bus.
 
-One knob, ``diversity`` (λ in [0, 1]), re-orders the candidates that ``finalize`` keeps.
-Items are picked greedily (maximal marginal relevance); each pick maximises
+One knob, ``diversity`` (λ in [0, 1]), decides which of the bus's candidates ``finalize``
+keeps. The ``n`` items are picked greedily (maximal marginal relevance); each pick maximises
 
     (1 - λ) · relevance(i) - λ · [(1 - β) · mean_{j picked} similarity(i, j) + β · popularity(i)]
 
@@ -11,9 +11,16 @@ whatever the catalog calls it; item-CF neighbours' scores for a catalog without 
 ``popularity`` the item's popularity percentile in the catalog (β =
 ``popularity_share``). The mean similarity to what is already picked (rather than the
 classic maximum) is what intra-list diversity measures, and gave the better trade-off on
-MovieLens (docs/diversity.md). λ = 0 is the bus order exactly (nothing is computed); λ = 1
-ignores relevance. Only the best ``pool`` candidates of the bus are considered, and an item is never
-added: the re-ranker only orders what the bus already holds.
+MovieLens (docs/diversity.md).
+
+MMR chooses *which* items are shown; they are shown in the bus's own (relevance) order. A
+list's variety does not depend on its order, but its accuracy does: showing the picked set in
+pick order put the items picked for variety above better-scored ones, and on MovieLens that
+cost about as much NDCG again as the choice of items itself (docs/diversity.md).
+
+λ = 0 is the bus order exactly (nothing is computed); λ = 1 ignores relevance. Only the best
+``pool`` candidates of the bus are considered, and an item is never added: the re-ranker only
+chooses among what the bus already holds.
 
 ``DEFAULT_DIVERSITY`` was chosen from the measured curve (``recpilot eval diversity``,
 docs/diversity.md).
@@ -30,7 +37,7 @@ import numpy as np
 from recpilot.tools.bus import Candidate, CandidateBus
 from recpilot.tools.suite import ModelSuite
 
-DEFAULT_DIVERSITY = 0.5
+DEFAULT_DIVERSITY = 0.6
 POPULARITY_SHARE = 0.1
 POOL = 300
 
@@ -132,14 +139,26 @@ def mmr(
     return np.array(picked, dtype=np.int64)
 
 
+def select(
+    rel: np.ndarray,
+    similarity: Similarity,
+    penalty: np.ndarray,
+    diversity: float,
+    k: int,
+    popularity_share: float = POPULARITY_SHARE,
+) -> np.ndarray:
+    """Positions of the ``k`` items :func:`mmr` picks, in pool order (the order shown)."""
+    return np.sort(mmr(rel, similarity, penalty, diversity, k, popularity_share))
+
+
 def category_similarity(features: np.ndarray) -> Similarity:
     """Cosine over L2-normalised category rows (an item without values is like nothing)."""
     return lambda j: features @ features[j]
 
 
 def diversify(bus: CandidateBus, models: ModelSuite, n: int, config: DiversifyConfig) -> str:
-    """Re-order the bus by MMR and keep its first ``n``; returns how the pool was judged
-    ("" when λ = 0, which leaves the bus exactly as it is)."""
+    """Keep the ``n`` candidates MMR picks, in bus order; returns how the pool was judged
+    ("" when λ = 0, which keeps the bus's first ``n`` exactly as they are)."""
     if config.diversity == 0.0 or len(bus) <= 1:
         bus.candidates = bus.top(n)
         return ""
@@ -151,7 +170,7 @@ def diversify(bus: CandidateBus, models: ModelSuite, n: int, config: DiversifyCo
     if len(known):  # percentiles of the pool's items only (a million-item sort per turn costs)
         penalty[at >= 0] = percentile_of(models.sorted_popularity, models.popularity[known])
     similarity, judged = _similarity(models, at)
-    order = mmr(
+    order = select(
         relevance([c.score for c in pool]),
         similarity,
         penalty,
@@ -160,9 +179,9 @@ def diversify(bus: CandidateBus, models: ModelSuite, n: int, config: DiversifyCo
         config.popularity_share,
     )
     chosen: list[Candidate] = [pool[k] for k in order]
-    for rank, k in enumerate(order):
-        if k > rank:  # moved up: it is here for variety, not its score alone
-            chosen[rank].evidence.append("adds variety")
+    for candidate, k in zip(chosen, order, strict=True):
+        if k >= n:  # not in the plain top n: it is here for variety, not its score alone
+            candidate.evidence.append("adds variety")
     bus.candidates = chosen
     return (
         f"diversity {config.diversity:g} ({judged}, popularity share {config.popularity_share:g})"
