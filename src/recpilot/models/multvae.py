@@ -45,7 +45,7 @@ class MultVAEConfig(ModelConfig):
     dropout: float = Field(0.5, ge=0.0, lt=1.0, description="Input dropout while training.")
     beta: float = Field(0.2, ge=0.0, description="Cap of the annealed KL weight.")
     anneal_steps: int = Field(2000, ge=1, description="Batches over which beta rises from 0.")
-    epochs: int = Field(40, ge=1)
+    epochs: int = Field(60, ge=1)
     batch_size: int = Field(100, ge=1)
     learning_rate: float = Field(1e-3, gt=0.0)
     reg: float = Field(0.0, ge=0.0, description="Adam weight decay.")
