@@ -18,7 +18,7 @@ from recpilot.agent.executor import Execution, execute
 from recpilot.agent.factcheck import FactChecker, rewrite
 from recpilot.agent.lexicon import Lexicon
 from recpilot.agent.plan import Plan, parse_plan
-from recpilot.agent.planner import LLMPlanner, PlanOutcome
+from recpilot.agent.planner import LLMPlanner, PlanOutcome, rejected_note
 from recpilot.agent.react import ReactLoop, ReactRun, dump
 from recpilot.agent.respond import (
     build_items,
@@ -28,11 +28,13 @@ from recpilot.agent.respond import (
     tidy_intro,
     with_list,
 )
+from recpilot.agent.restate import Restater
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
 from recpilot.agent.team import Team, TeamTurn
 from recpilot.agent.trace import LLMCall, TurnRecord
 from recpilot.agent.untrusted import fenced, quoted
+from recpilot.agent.validate import merge
 from recpilot.catalog.profile import CatalogProfile, Role, build_profile
 from recpilot.catalog.schema import Item
 from recpilot.catalog.store import Catalog
@@ -51,6 +53,7 @@ MAX_MESSAGE_CHARS = 2000
 CONTEXT_TITLE_CHARS = 80  # one title in the planner's session context
 CONTEXT_MEMORY_CHARS = 400  # the summary, the memories, the ruled-out list
 CONTEXT_CHARS = 1500  # the whole session context block
+MAX_RESTATED_VALUES = 3  # more values of one attribute in a restatement: a vocabulary dump
 
 
 @dataclass
@@ -97,6 +100,8 @@ class Agent:
         self.profile = profile or build_profile(catalog)
         lexicon = Lexicon.load(catalog.path.with_suffix(".lexicon.json"))
         self.vocab = Vocabulary.build(self.profile, self.resolver, lexicon)
+        # Restate, then read (recpilot.agent.restate): set by build_agent for validated plans.
+        self.restater: Restater | None = None
 
     @cached_property
     def fact_checker(self) -> FactChecker:
@@ -290,14 +295,76 @@ class Agent:
             return PlanOutcome(
                 plan=rules_plan, reading=req, decided_by=decided_by, source="rules-routed"
             )
+        restated, calls = self._restated(message, req, rules_plan, decided_by, session, deadline)
+        if restated is not None:
+            return restated
         context = self._context_text(session)
         llm = within(self.planner.llm, deadline)
         if self.team is not None:
             rows = partial(self._rows, session=session)
             turn = TeamTurn(message, context, req, rules_plan, decided_by, rows)
             role_llm = within(self.team.llm, deadline)
-            return self.team.plan(turn, llm or self.planner.llm, role_llm or self.team.llm)
-        return self.planner.plan(message, context, req, rules_plan, decided_by, llm)
+            outcome = self.team.plan(turn, llm or self.planner.llm, role_llm or self.team.llm)
+        else:
+            outcome = self.planner.plan(message, context, req, rules_plan, decided_by, llm)
+        outcome.calls[:0] = calls
+        failed = next((c for c in calls if not c.ok), None)
+        if failed is not None and outcome.degraded_reasons:
+            # The restatement met the fault first (a hang spends the turn's time): name it.
+            first = outcome.degraded_reasons[0]
+            if first.startswith("LLM unavailable"):
+                outcome.degraded_reasons[0] = f"LLM unavailable: {failed.error}"
+        return outcome
+
+    def _restated(
+        self,
+        message: str,
+        req: Request,
+        rules_plan: Plan,
+        decided_by: dict[str, str],
+        session: Session,
+        deadline: Deadline | None,
+    ) -> tuple[PlanOutcome | None, list[LLMCall]]:
+        """The rules plan for the LLM's restatement of ``message`` (recpilot.agent.restate)
+        when the rules read that restatement in full and it adds to their reading of the
+        message; ``None`` otherwise (the planner is asked). Also the call it made."""
+        if self.restater is None:
+            return None, []
+        restatement = self.restater.restate(message, within(self.restater.llm, deadline))
+        calls = [restatement.call] if restatement.call is not None else []
+        if restatement.text is None:
+            return None, calls
+        reading = analyze(restatement.text, self.vocab, session.shown)
+        log.info("restated %r unread=%s", restatement.text, reading.unexplained)
+        if any(len(values) > MAX_RESTATED_VALUES for values in reading.include.values()):
+            return None, calls  # a list of the catalog's values is no reading of the request
+        if not set(req.like) <= set(reading.like):
+            return None, calls  # it lost a title the user named
+        merged, sources, rejected = merge(req, reading, decided_by, self.profile)
+        if merged.unexplained or merged.unresolved:  # it added nothing to the literal reading
+            if set(req.unexplained) <= set(reading.unexplained):
+                # It kept the user's own words for what it could not name in catalog words
+                # ("laptops", "ship to Canada"): the catalog has nothing for them; say so
+                # rather than ask the planner to guess.
+                outcome = PlanOutcome(
+                    plan=rules_plan, calls=calls, reading=req, decided_by=decided_by
+                )
+                outcome.source = "llm-restated"
+                return outcome, calls
+            return None, calls
+        # What the restatement kept of the user's words but no reader understood stays not
+        # understood ("a red rain jacket": red jackets, and 'rain' said to be unused).
+        merged.unexplained = list(dict.fromkeys([*merged.unexplained, *reading.unexplained]))
+        merged.unresolved = list(dict.fromkeys([*merged.unresolved, *reading.unresolved]))
+        plan = plan_from_request(
+            merged, self.resolver.titles, has_history=bool(session.history or session.liked)
+        )
+        outcome = PlanOutcome(
+            plan=plan, calls=calls, reading=merged, decided_by=sources, source="llm-restated"
+        )
+        if rejected:
+            outcome.notes.append(rejected_note(rejected, message))
+        return outcome, calls
 
     def _flag_failed_steps(self, record: TurnRecord) -> None:
         """A filter or retrieval step that failed changes the answer: say so, flag it."""

@@ -13,6 +13,7 @@ from recpilot.agent.agent import Agent, AgentSettings
 from recpilot.agent.demos import DemoSelector, catalog_bank, load_bank
 from recpilot.agent.planner import LLMPlanner, PlannerSettings, system_prompt
 from recpilot.agent.react import ReactLoop
+from recpilot.agent.restate import Restater
 from recpilot.agent.session import Session
 from recpilot.agent.team import Team
 from recpilot.catalog.datasets import DEFAULT_DATASET, open_dataset
@@ -173,11 +174,12 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
     # A longer turn budget than the backend's own per-call timeout lets one call use it all.
     timeout = max(60.0, options.deadline_s or 0.0)
     llm = resolve_llm(options.llm, timeout_s=timeout)
-    # The embedded model gets a second instance for replies (shared mmap'ed weights, its own
-    # prompt prefix); remote backends are stateless, one client serves both.
+    # The embedded model gets a second instance for replies and restatements (shared mmap'ed
+    # weights, its own prompt prefix); remote backends are stateless, one client serves all.
     reply_llm = (
         resolve_llm(options.llm, timeout_s=timeout)
-        if isinstance(llm, LocalLLM) and (options.llm_reply or options.mode == "team")
+        if isinstance(llm, LocalLLM)
+        and (options.llm_reply or options.mode == "team" or options.validate)
         else llm
     )
     tools = default_tools()
@@ -218,6 +220,9 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
             PlannerSettings(validate=options.validate, critic=options.critic),
             agent.profile,
         )
+        if options.validate and options.mode != "react":
+            # Restate, then read: the restatement's rules reading may spare the planner call.
+            agent.restater = Restater(reply_llm or llm, agent.profile)
         if options.mode == "react":
             agent.react = ReactLoop(llm, tools, catalog, system_prompt(tools, catalog))
         elif options.mode == "team":

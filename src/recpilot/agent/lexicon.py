@@ -132,7 +132,7 @@ KEEP_AWAY = re.compile(r"^\s*(?:away|out)\b")
 AT_MOST = (
     r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|no more than|not more "
     r"than|not over|no higher than|lower than|fewer than|shorter than|<=?|≤|menos de|moins de|"
-    r"unter|bis)"
+    r"no más de|no mas de|pas plus de|nicht mehr als|höchstens|hochstens|unter|bis)"
 )
 AT_LEAST = (
     r"(?:over|above|more than|at least|min(?:imum)?|greater than|higher than|no less than|"
