@@ -55,8 +55,13 @@ from recpilot.service.plans import memory_decisions, plan_record, request_text, 
 from recpilot.service.reflection import grow_demo_bank
 from recpilot.service.sessions import apply_profile, from_state, stored_turn, to_state
 from recpilot.tools.base import ToolContext
-from recpilot.tools.bus import CandidateBus
-from recpilot.tools.diversify import check_diversity
+from recpilot.tools.bus import Candidate, CandidateBus
+from recpilot.tools.diversify import (
+    DEFAULT_DIVERSITY,
+    DiversifyConfig,
+    check_diversity,
+    diversify,
+)
 from recpilot.tools.ranking import FinalizeArgs, RankArgs
 from recpilot.tools.retrieval import RetrieveSimilarArgs
 from recpilot.tools.search import SearchCatalog, SearchCatalogArgs, compile_conditions
@@ -353,6 +358,16 @@ class ConversationService:
             diversity=session.diversity if diversity is None else check_diversity(diversity),
         )
 
+    def _diversified(
+        self, items: list[RecommendedItem], n: int, setting: float
+    ) -> list[RecommendedItem]:
+        """The ``n`` of ``items`` the diversity re-ranker keeps, in their order (their
+        position is their relevance)."""
+        bus = CandidateBus(candidates=[Candidate(item.item_id) for item in items], active=True)
+        diversify(bus, self.agent.models, n, DiversifyConfig(diversity=setting))
+        kept = set(bus.ids())
+        return [item for item in items if item.item_id in kept]
+
     def check_conditions(self, conditions: SearchCatalogArgs) -> None:
         """ValueError, with the valid choices, for an attribute or value not in the catalog."""
         compile_conditions(conditions, self._context(Session()))
@@ -382,17 +397,23 @@ class ConversationService:
         if standing is not None:
             steps.append(ParsedStep(tool="search_catalog", args=standing))
         pool = max(n, min(self.settings.pool, MAX_ITEMS))
+        setting = session.diversity if diversity is None else check_diversity(diversity)
+        setting = DEFAULT_DIVERSITY if setting is None else setting
+        # For a known user the pool is re-ranked by taste first, then diversified to n (a
+        # diverse pool's first n, after a re-rank, would not be a diverse list).
+        finalize = FinalizeArgs(n=pool, diversity=0.0) if known else FinalizeArgs(n=pool)
         steps += [
             ParsedStep(tool="rank", args=RankArgs(mode="personal")),
-            ParsedStep(tool="finalize", args=FinalizeArgs(n=pool)),
+            ParsedStep(tool="finalize", args=finalize),
         ]
-        run = execute(steps, self.agent.tools, lambda: self._context(session, diversity=diversity))
+        run = execute(steps, self.agent.tools, lambda: self._context(session, diversity=setting))
         run.notes[:0] = ruled_out_notes(filters, standing)
         items = self._within(build_items(run.context), standing)
         if known:
             items = rerank(
                 self.facets, profile or UserProfile(user_id=""), items, self.settings.taste_weight
-            )[:n]
+            )
+            items = self._diversified(items, n, setting)
             items = because(self.facets, session.liked or session.history, items)
             items = with_new_items(
                 self.facets,
