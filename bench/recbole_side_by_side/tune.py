@@ -65,7 +65,7 @@ ENSEMBLE_MEMBERS = ("ease", "gfcf", "itemknn", "als", "bpr")
 ENSEMBLE_WEIGHTS = (0.0, 0.1, 0.25, 0.5, 1.0)
 KEEP_TRIALS = 20  # of the ensemble's 625 weight vectors, the best ones are recorded
 BLEND_MEMBERS = ("ease", "bspm", "multvae")
-BLEND_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
+BLEND_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 MULTVAE_MAX_EPOCHS, MULTVAE_EVERY = 80, 5
 RP3BETA_GRID = {"alpha": [0.5, 0.75, 1.0], "beta": [0.4, 0.5, 0.6, 0.7]}
 
