@@ -87,7 +87,7 @@ def test_report_files_and_the_command_end_to_end(tmp_path: Path) -> None:
     assert test[1.0]["ild@10"] > test[0.0]["ild@10"]
     assert test[1.0]["popularity_percentile@10"] < test[0.0]["popularity_percentile@10"]
     markdown = (out / "diversity.md").read_text(encoding="utf-8")
-    assert f"**Default {payload['default']:g}**" in markdown and "| 0.5" in markdown
+    assert f"**Chosen setting {payload['default']:g}**" in markdown and "| 0.5" in markdown
     assert (out / "diversity.png").stat().st_size > 1000
     assert json.loads((out / "diversity.json").read_text())["model"] == "pop"
     bad = CliRunner().invoke(app, ["eval", "diversity", "--settings", "0.2,0.5"])

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recpilot.eval.diversity import GOAL_GAIN, MAX_LOSS, DiversityReport
+from recpilot.tools.diversify import DEFAULT_DIVERSITY
 
 COLUMNS = (
     ("ndcg", "NDCG"),
@@ -40,7 +41,7 @@ def table(report: DiversityReport, part: str) -> str:
     rows = [header, "|---:|" + "---:|" * len(COLUMNS)]
     for point in getattr(report, part):
         cells = [f"{point.metrics[f'{key}@{k}']:.4f}" for key, _ in COLUMNS]
-        mark = " (default)" if point.diversity == report.default else ""
+        mark = " (chosen)" if point.diversity == report.default else ""
         rows.append(f"| {point.diversity:g}{mark} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -64,19 +65,19 @@ def render_markdown(report: DiversityReport) -> str:
             f"# Diversity knob — {report.dataset or 'data'}",
             "",
             f"Model `{report.model}`, split `{report.split}` (seed {report.seed}); each user's "
-            f"best {report.pool} items re-ordered by MMR (popularity share "
-            f"{report.popularity_share:g}), top {k} scored. Users: valid {report.users['valid']}, "
+            f"best {report.pool} items: MMR (popularity share "
+            f"{report.popularity_share:g}) keeps {k}, shown in score order. Users: valid {report.users['valid']}, "
             f"test {report.users['test']}.",
             "",
-            f"**Default {report.default:g}** (chosen on validation: the most intra-list diversity "
-            f"within {MAX_LOSS:.0%} of setting 0's NDCG). Goal +{GOAL_GAIN:.0%} ILD for "
-            f"<= {MAX_LOSS:.0%} NDCG loss: **{verdict}** — on test, ILD {test_ild:+.1%}, "
-            f"NDCG {test_ndcg:+.1%}.",
+            f"**Chosen setting {report.default:g}** (on validation: the most intra-list "
+            f"diversity within {MAX_LOSS:.0%} of setting 0's NDCG; the shipped default is "
+            f"{DEFAULT_DIVERSITY:g}). Goal +{GOAL_GAIN:.0%} ILD for <= {MAX_LOSS:.0%} NDCG "
+            f"loss: **{verdict}** — on test, ILD {test_ild:+.1%}, NDCG {test_ndcg:+.1%}.",
             "",
             f"Long tail (the 80 % least popular items) holds "
             f"{report.longtail_interaction_share:.1%} of the training interactions; on test it "
             f"gets {base[f'longtail_share@{k}']:.1%} of the shown slots at setting 0 and "
-            f"{tail[f'longtail_share@{k}']:.1%} at the default "
+            f"{tail[f'longtail_share@{k}']:.1%} at the chosen setting "
             f"({base[f'longtail_exposure@{k}']:.1%} → {tail[f'longtail_exposure@{k}']:.1%} "
             "of position-weighted exposure).",
             "",

@@ -37,7 +37,7 @@ import numpy as np
 from recpilot.tools.bus import Candidate, CandidateBus
 from recpilot.tools.suite import ModelSuite
 
-DEFAULT_DIVERSITY = 0.6
+DEFAULT_DIVERSITY = 0.5
 POPULARITY_SHARE = 0.1
 POOL = 300
 
