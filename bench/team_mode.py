@@ -2,8 +2,8 @@
 
     python bench/team_mode.py reports/team/plan-0.5b reports/team/team-0.5b
 
-Reads the per-set JSON reports of each directory and prints one markdown table row per set
-and mode (outcome shares, LLM calls and tokens per turn, p50/p95 turn time, degraded turns,
+Reads the per-set JSON reports of each directory, keeps the requests both runs asked (one
+may have used ``--limit``), and prints one markdown table row per set and mode (outcome shares, LLM calls and tokens per turn, p50/p95 turn time, degraded turns,
 turns that asked the LLM at all), then the requests whose outcome differs between the two.
 """
 
@@ -26,9 +26,12 @@ def load(directory: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-def pooled(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    """One report over every set's requests (shares and percentiles over all turns)."""
-    results = [r for report in reports for r in report["results"]]
+def pooled(
+    reports: list[dict[str, Any]], name: str = "all", ids: set[str] | None = None
+) -> dict[str, Any]:
+    """One report over every set's requests (shares and percentiles over all turns);
+    ``ids``: only those requests."""
+    results = [r for report in reports for r in report["results"] if ids is None or r["id"] in ids]
     n = max(len(results), 1)
     ms = sorted(r["total_ms"] for r in results)
     first = reports[0]["summary"]
@@ -37,7 +40,7 @@ def pooled(reports: list[dict[str, Any]]) -> dict[str, Any]:
         return sum(r["outcome"] == outcome for r in results) / n
 
     summary = {
-        "set": "all",
+        "set": name,
         "brain": first["brain"],
         "mode": first.get("mode", "plan"),
         "requests": len(results),
@@ -86,7 +89,9 @@ def main(first: Path, second: Path) -> None:
     print(header)
     print("|" + "---|" * 14)
     names = sorted(set(a) & set(b))
-    for name in names:
+    for name in names:  # the requests both runs asked (one may have run with --limit)
+        ids = {r["id"] for r in a[name]["results"]} & {r["id"] for r in b[name]["results"]}
+        a[name], b[name] = pooled([a[name]], name, ids), pooled([b[name]], name, ids)
         print(row(a[name]))
         print(row(b[name]))
     if len(names) > 1:
