@@ -70,3 +70,40 @@ def test_a_lost_postgres_connection_is_opened_again(postgres_url: str) -> None:
             store.feedback("u")  # this statement finds the connection gone
         store.add_feedback("u", "i2", "like")  # the next one reconnects
         assert [f.item_id for f in store.feedback("u")] == ["i1", "i2"]
+
+
+def _write_turns(url: str, user: str, count: int) -> None:
+    """One process's writes: each turn a transaction that reads, then writes (as the service's
+    recommend and turn do)."""
+    from recpilot.memory.records import SessionState
+    from recpilot.testing.contracts import stored_turn
+
+    with MemoryStore.open(url) as store:
+        for k in range(count):
+            with store.transaction():
+                state = store.load_session(f"s-{user}", user) or SessionState(
+                    session_id=f"s-{user}", user_id=user
+                )
+                store.record_turn(state.session_id, user, stored_turn(f"{user} {k}"))
+                store.save_session(state)
+
+
+def test_two_processes_write_one_sqlite_store_without_locking_errors(tmp_path: Path) -> None:
+    # `serve --workers 2` over one SQLite file: a deferred transaction that read first failed
+    # with "database is locked" as soon as the other process had written in between.
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    MemoryStore.open(url).close()
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=_write_turns, args=(url, u, 200)) for u in ("ann", "bob")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    with MemoryStore.open(url) as store:
+        for user in ("ann", "bob"):
+            state = store.load_session(f"s-{user}", user)
+            assert state is not None
+            assert store.turn_count(f"s-{user}", user) == 200

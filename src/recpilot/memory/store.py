@@ -160,7 +160,10 @@ class MemoryStore:
                 finally:
                     self._depth -= 1
                 return
-            self._exec("BEGIN")
+            # SQLite: take the write lock up front. A deferred transaction that reads, then
+            # writes, fails at once with "database is locked" when another process wrote in
+            # between (busy_timeout does not wait on that upgrade); IMMEDIATE waits instead.
+            self._exec("BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN")
             self._depth = 1
             try:
                 yield
