@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import queue
 import statistics
 import subprocess
 import sys
@@ -116,7 +117,15 @@ def _run_client(
     out = ctx.Queue()
     proc = ctx.Process(target=_client, args=(base, mode, clients, total, users, out))
     proc.start()
-    result, wall = out.get(timeout=900)
+    deadline = time.monotonic() + 900
+    while True:  # a client that fails (an HTTP error from the server) ends the run, loudly
+        try:
+            result, wall = out.get(timeout=1)
+            break
+        except queue.Empty:
+            if not proc.is_alive() or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"load client failed (exit code {proc.exitcode})") from None
     proc.join(timeout=30)
     return result, wall
 
