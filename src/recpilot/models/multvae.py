@@ -17,7 +17,6 @@ every epoch with the model usable, so a caller can stop it on a validation metri
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from typing import Self
@@ -32,6 +31,7 @@ from recpilot.errors import ModelError
 
 from .base import ModelConfig, Recommender, history_matrix
 from .progress import EpochProgress
+from .torch_threads import torch_threads
 
 log = logging.getLogger(__name__)
 STATE_PREFIX = "net."
@@ -84,17 +84,6 @@ class MultVAENet(nn.Module):
         return self.output(torch.tanh(self.decoder(z)))
 
 
-@contextlib.contextmanager
-def _threads(n: int | None) -> Iterator[None]:
-    before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 class MultVAE(EpochProgress, Recommender):
     """Variational autoencoder with a multinomial likelihood over the items."""
 
@@ -131,7 +120,7 @@ class MultVAE(EpochProgress, Recommender):
         step = 0
         for epoch in range(epochs if epochs is not None else c.epochs):
             total = 0.0
-            with _threads(c.num_threads):
+            with torch_threads(c.num_threads):
                 for batch in torch.randperm(len(x), generator=shuffle).split(c.batch_size):
                     rows = x[batch]
                     mu, logvar = net.encode(rows, dropout)
@@ -158,7 +147,7 @@ class MultVAE(EpochProgress, Recommender):
     def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
         net = self._require_net()
         out = np.zeros((len(histories), self.n_items), dtype=np.float32)
-        with _threads(self.config.num_threads), torch.inference_mode():
+        with torch_threads(self.config.num_threads), torch.inference_mode():
             for start in range(0, len(histories), 512):
                 chunk = histories[start : start + 512]
                 rows = torch.from_numpy(history_matrix(chunk, self.n_items).toarray())

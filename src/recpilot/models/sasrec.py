@@ -18,9 +18,8 @@ here while they slowed training about 5× on a busy 2-core machine (spinning Ope
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Self
 
 import numpy as np
@@ -33,6 +32,7 @@ from recpilot.errors import ModelError
 
 from .base import ModelConfig, Recommender
 from .progress import EpochProgress
+from .torch_threads import torch_threads
 
 log = logging.getLogger(__name__)
 STATE_PREFIX = "net."
@@ -119,17 +119,6 @@ def _length_batches(
     return [batches[k] for k in order]
 
 
-@contextlib.contextmanager
-def _threads(n: int | None) -> Iterator[None]:
-    before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 class SASRec(EpochProgress, Recommender):
     """Self-attentive sequential recommender."""
 
@@ -144,7 +133,7 @@ class SASRec(EpochProgress, Recommender):
     def fit(self, data: InteractionData) -> Self:
         c = self.config
         windows = torch.from_numpy(training_windows(data.sequences(), c.max_len))
-        with _threads(c.num_threads), torch.random.fork_rng(devices=[]):
+        with torch_threads(c.num_threads), torch.random.fork_rng(devices=[]):
             torch.manual_seed(c.seed)
             net = SASRecNet(data.n_items, c)
             optim = torch.optim.AdamW(net.parameters(), lr=c.learning_rate, weight_decay=c.reg)
@@ -182,7 +171,7 @@ class SASRec(EpochProgress, Recommender):
         net = self._require_net()
         max_len = self.config.max_len
         out = np.zeros((len(histories), self.n_items), dtype=np.float32)
-        with _threads(self.config.num_threads), torch.inference_mode():
+        with torch_threads(self.config.num_threads), torch.inference_mode():
             for start in range(0, len(histories), 256):
                 chunk = histories[start : start + 256]
                 seqs = np.zeros((len(chunk), max_len), dtype=np.int64)
