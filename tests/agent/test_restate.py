@@ -121,3 +121,17 @@ def test_the_prompt_lists_the_catalogs_own_words(mini_catalog: Catalog) -> None:
     prompt = system_prompt(build_profile(mini_catalog))
     assert "Sci-Fi" in prompt and "Children's" in prompt
     assert "year: a number from 1948 to 1998" in prompt
+
+
+def test_a_restatement_that_keeps_the_users_words_is_said_not_understood(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    # The model found no catalog word for them and kept them: the catalog cannot answer
+    # this, so the turn says so rather than asking the planner to guess (one reply only).
+    llm = ScriptedLLM(said("films with Tom Hanks"))
+    agent = restating_agent(mini_catalog, suite, llm)
+    record = agent.turn(new_session(agent, None), "films with Tom Hanks")
+    assert [c.purpose for c in record.llm] == ["restate"] and not record.degraded
+    assert record.plan_source == "llm-restated"
+    assert {"tom", "hanks"} <= set(record.not_understood)
+    assert record.answer_kind == "fallback"

@@ -325,9 +325,10 @@ class Agent:
         session: Session,
         deadline: Deadline | None,
     ) -> tuple[PlanOutcome | None, list[LLMCall]]:
-        """The rules plan for the LLM's restatement of ``message`` (recpilot.agent.restate)
-        when the rules read that restatement in full and it adds to their reading of the
-        message; ``None`` otherwise (the planner is asked). Also the call it made."""
+        """What the LLM's restatement of ``message`` settles (recpilot.agent.restate), and the
+        call it made. When its rules reading adds to the literal one: the rules plan for the
+        merged request. When it kept every word the rules could not read: the literal plan,
+        those words not understood. ``None`` otherwise: the planner is asked."""
         if self.restater is None:
             return None, []
         restatement = self.restater.restate(message, within(self.restater.llm, deadline))
@@ -342,14 +343,17 @@ class Agent:
             return None, calls  # it lost a title the user named
         merged, sources, rejected = merge(req, reading, decided_by, self.profile)
         if merged.unexplained or merged.unresolved:  # it added nothing to the literal reading
-            if set(req.unexplained) <= set(reading.unexplained):
+            if req.unexplained and set(req.unexplained) <= set(reading.unexplained):
                 # It kept the user's own words for what it could not name in catalog words
                 # ("laptops", "ship to Canada"): the catalog has nothing for them; say so
                 # rather than ask the planner to guess.
                 outcome = PlanOutcome(
-                    plan=rules_plan, calls=calls, reading=req, decided_by=decided_by
+                    plan=rules_plan,
+                    calls=calls,
+                    reading=req,
+                    decided_by=decided_by,
+                    source="llm-restated",
                 )
-                outcome.source = "llm-restated"
                 return outcome, calls
             return None, calls
         # What the restatement kept of the user's words but no reader understood stays not
