@@ -57,7 +57,8 @@ class TurnRecord(BaseModel):
     intro: str = ""  # the LLM's introduction (the reply minus the data-backed item list)
     items: list[RecommendedItem] = Field(default_factory=list)
     plan: list[dict[str, Any]] = Field(default_factory=list)
-    plan_source: str = "rules"  # llm, llm+repair, rules-fallback, react; "+amended" suffix
+    # llm, llm+repair, llm-restated, rules-fallback, react; "+amended" suffix
+    plan_source: str = "rules"
     plan_amendments: list[str] = Field(default_factory=list)  # constraints the validator wrote in
     steps: list[StepRecord] = Field(default_factory=list)
     llm: list[LLMCall] = Field(default_factory=list)
