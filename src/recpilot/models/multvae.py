@@ -31,10 +31,9 @@ from recpilot.errors import ModelError
 
 from .base import ModelConfig, Recommender, history_matrix
 from .progress import EpochProgress
-from .torch_threads import torch_threads
+from .torch_support import load_module_state, module_state, torch_threads
 
 log = logging.getLogger(__name__)
-STATE_PREFIX = "net."
 
 
 class MultVAEConfig(ModelConfig):
@@ -156,18 +155,9 @@ class MultVAE(EpochProgress, Recommender):
         return out
 
     def _state(self) -> dict[str, np.ndarray]:
-        state = self._require_net().state_dict()
-        return {STATE_PREFIX + k: v.detach().numpy() for k, v in state.items()}
+        return module_state(self._require_net())
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         net = MultVAENet(self.n_items, self.config)
-        state = {
-            k.removeprefix(STATE_PREFIX): torch.from_numpy(np.array(v))
-            for k, v in arrays.items()
-            if k.startswith(STATE_PREFIX)
-        }
-        try:
-            net.load_state_dict(state, strict=True)
-        except RuntimeError as exc:  # missing/unexpected keys or wrong shapes
-            raise ModelError(f"multvae artifact does not match its config: {exc}") from exc
+        load_module_state(net, arrays, "multvae")
         self.net = net
