@@ -23,13 +23,12 @@ from __future__ import annotations
 from typing import Self
 
 import numpy as np
-import scipy.sparse as sp
 from pydantic import Field
 
 from recpilot.catalog.interactions import InteractionData
 
 from .base import ModelConfig
-from .gfcf import top_right_singular_vectors
+from .gfcf import ideal_filter, normalized_graph
 from .linear import DenseItemItem, check_dense_size
 
 
@@ -46,14 +45,6 @@ class BSPMConfig(ModelConfig):
     )
     seed: int = Field(42, description="Start vector of the truncated SVD.")
     max_items: int = Field(20_000, ge=1, description="Largest catalog BSPM will filter.")
-
-
-def inverse_sqrt(degrees: np.ndarray) -> np.ndarray:
-    """``degrees ** -1/2``, 0 where a degree is 0."""
-    out = np.zeros(len(degrees), dtype=np.float64)
-    seen = degrees > 0
-    out[seen] = degrees[seen] ** -0.5
-    return out
 
 
 def bspm_filter(p: np.ndarray, ideal: np.ndarray | None, c: BSPMConfig) -> np.ndarray:
@@ -85,16 +76,9 @@ class BSPM(DenseItemItem):
         c = self.config
         n = data.n_items
         check_dense_size(self.name, n, c.max_items)
-        x = data.matrix().astype(np.float64)
-        user_scale = inverse_sqrt(np.asarray(x.sum(axis=1)).ravel())
-        item_degree = np.asarray(x.sum(axis=0)).ravel()
-        item_scale = inverse_sqrt(item_degree)
-        r = sp.csr_matrix(sp.diags(user_scale) @ x @ sp.diags(item_scale))
+        r, item_scale, item_degree = normalized_graph(data.matrix())
         p = np.asarray((r.T @ r).toarray(), dtype=np.float64)
-        ideal = None
-        if c.beta > 0:
-            vt = top_right_singular_vectors(r, c.k, c.seed)
-            ideal = (item_scale[:, None] * vt.T) @ (vt * np.sqrt(item_degree)[None, :])
+        ideal = ideal_filter(r, item_scale, item_degree, c.k, c.seed) if c.beta > 0 else None
         self.weights = np.ascontiguousarray(bspm_filter(p, ideal, c), dtype=np.float32)
         self.n_items = n
         self.fitted = True

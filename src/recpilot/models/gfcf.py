@@ -45,6 +45,25 @@ def _inverse_sqrt(degrees: np.ndarray) -> np.ndarray:
     return out
 
 
+def normalized_graph(x: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """``R = D_U^{-1/2} X D_I^{-1/2}`` (float64), with ``D_I^{-1/2}`` and the item degrees."""
+    x = x.astype(np.float64)
+    user_scale = _inverse_sqrt(np.asarray(x.sum(axis=1)).ravel())
+    item_degree = np.asarray(x.sum(axis=0)).ravel()
+    item_scale = _inverse_sqrt(item_degree)
+    r = sp.csr_matrix(sp.diags(user_scale) @ x @ sp.diags(item_scale))
+    return r, item_scale, item_degree
+
+
+def ideal_filter(
+    r: sp.csr_matrix, item_scale: np.ndarray, item_degree: np.ndarray, k: int, seed: int
+) -> np.ndarray:
+    """The ideal low-pass filter ``D_I^{-1/2} V_kᵀ V_k D_I^{1/2}`` over ``R``'s top ``k``
+    right singular vectors."""
+    vt = top_right_singular_vectors(r, k, seed)
+    return (item_scale[:, None] * vt.T) @ (vt * np.sqrt(item_degree)[None, :])
+
+
 def top_right_singular_vectors(r: sp.csr_matrix, k: int, seed: int) -> np.ndarray:
     """The ``k`` leading right singular vectors of ``r`` as rows (``k × n_cols``)."""
     smaller = min(r.shape)
@@ -66,17 +85,11 @@ class GFCF(DenseItemItem):
     def fit(self, data: InteractionData) -> Self:
         n = data.n_items
         check_dense_size(self.name, n, self.config.max_items)
-        x = data.matrix().astype(np.float64)
-        user_scale = _inverse_sqrt(np.asarray(x.sum(axis=1)).ravel())
-        item_degree = np.asarray(x.sum(axis=0)).ravel()
-        item_scale = _inverse_sqrt(item_degree)
-        r = sp.csr_matrix(sp.diags(user_scale) @ x @ sp.diags(item_scale))
+        r, item_scale, item_degree = normalized_graph(data.matrix())
         w = dense_gram(r)
         if self.config.alpha > 0:
-            vt = top_right_singular_vectors(r, self.config.k, self.config.seed)
-            left = item_scale[:, None] * vt.T  # D_I^{-1/2} V_kᵀ
-            right = vt * np.sqrt(item_degree)[None, :]  # V_k D_I^{1/2}
-            w += (self.config.alpha * (left @ right)).astype(np.float32)
+            ideal = ideal_filter(r, item_scale, item_degree, self.config.k, self.config.seed)
+            w += (self.config.alpha * ideal).astype(np.float32)
         self.weights = np.ascontiguousarray(w, dtype=np.float32)
         self.n_items = n
         self.fitted = True
