@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import typer
 
 from recpilot.catalog.datasets import DEFAULT_DATASET
+from recpilot.server.settings import KEEP_ALIVE_S
 
 keys_app = typer.Typer(help="API keys for the HTTP server.", no_args_is_help=True)
 DB_HELP = (
@@ -75,6 +76,14 @@ def serve(
     embedder: str = typer.Option(
         "minilm", "--embedder", help="Sentence embedder: minilm (default) or hashing (no model)."
     ),
+    keep_alive: int = typer.Option(
+        KEEP_ALIVE_S,
+        "--timeout-keep-alive",
+        min=1,
+        help="Seconds an idle keep-alive connection stays open. Keep it above the idle expiry "
+        "of the clients' and proxies' connection pools (httpx 5 s, nginx upstream 60 s): a "
+        "connection the server closes just as a client reuses it resets that request.",
+    ),
     vision: str | None = typer.Option(
         None,
         "--vision",
@@ -126,7 +135,14 @@ def serve(
             err=True,
         )
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            timeout_keep_alive=keep_alive,
+        )
         return
     from recpilot.server.workers import prepare, worker_environment
 
@@ -141,6 +157,7 @@ def serve(
             port=port,
             log_level="info",
             access_log=False,
+            timeout_keep_alive=keep_alive,
         )
 
 

@@ -19,6 +19,13 @@ __all__ = ["ServerSettings", "StaticKey", "parse_keys", "settings_from_env"]
 
 ENV_KEYS = "RECPILOT_API_KEYS"
 ENV_ANONYMOUS = "RECPILOT_ALLOW_ANONYMOUS"
+# Seconds the server keeps an idle keep-alive connection open (uvicorn's timeout_keep_alive,
+# whose own default is 5 s). A connection must be given up by the client first: when the
+# server closes one just as the client reuses it, the request is reset after it was sent,
+# and the client cannot tell whether it was handled. So this is above the idle expiry of
+# common client pools (httpx 5 s, aiohttp 15 s) and of proxies' upstream pools (nginx 60 s,
+# AWS ALB 60 s). docs/serving.md, "Several processes".
+KEEP_ALIVE_S = 75
 
 
 class ServerSettings(BaseModel):

@@ -18,7 +18,7 @@ from recpilot.catalog.datasets import catalog_path
 from recpilot.catalog.store import Catalog
 from recpilot.catalog.synth import generate
 from recpilot.llm.base import LLM
-from recpilot.server.settings import StaticKey
+from recpilot.server.settings import KEEP_ALIVE_S, StaticKey
 
 
 def synthetic_agent(
@@ -64,7 +64,14 @@ def free_port() -> int:
 def serve_in_thread(app: FastAPI, *, timeout_s: float = 20.0) -> Iterator[str]:
     """Run ``app`` under uvicorn on 127.0.0.1 and yield its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        timeout_keep_alive=KEEP_ALIVE_S,  # as 'recpilot serve'
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
