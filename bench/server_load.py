@@ -161,7 +161,10 @@ def served_processes(dataset: str, db: str, workers: int, threads: int) -> Itera
                     seen.add(r.json()["worker"])
             except httpx.HTTPError:
                 time.sleep(0.5)
-        yield base
+        try:
+            yield base
+        except RuntimeError as exc:  # a failed load client: say where the server's log is
+            raise RuntimeError(f"{exc}; server log: {log.name}") from exc
     finally:
         proc.terminate()
         proc.wait(timeout=60)
