@@ -20,6 +20,8 @@ FAST: dict[str, dict[str, object]] = {
     "bpr": {"embedding_size": 8, "epochs": 200, "learning_rate": 0.05, "seed": 3},
     "multvae": {"hidden_size": 32, "embedding_size": 8, "epochs": 30, "batch_size": 20,
                 "learning_rate": 0.01, "anneal_steps": 100, "seed": 3},
+    "recvae": {"hidden_size": 32, "embedding_size": 8, "epochs": 15, "batch_size": 20,
+               "learning_rate": 0.01, "seed": 3},
     "sasrec": {
         "embedding_size": 16, "num_layers": 1, "num_heads": 1, "max_len": 8,
         "epochs": 10, "batch_size": 32, "learning_rate": 0.01, "dropout": 0.1, "seed": 3,

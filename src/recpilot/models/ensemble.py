@@ -24,7 +24,7 @@ from recpilot.errors import ConfigError
 from .base import ModelConfig, Recommender
 
 #: Models an ensemble can combine.
-MEMBER_MODELS = ("pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae")
+MEMBER_MODELS = ("pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae", "recvae")
 
 
 def member_class(name: str) -> type[Recommender]:

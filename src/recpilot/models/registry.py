@@ -11,8 +11,8 @@ from recpilot.errors import ConfigError
 from .base import ModelConfig, Recommender
 
 _NAMES = (
-    "pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae", "sasrec", "text",
-    "ensemble",
+    "pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae", "recvae", "sasrec",
+    "text", "ensemble",
 )  # fmt: skip
 
 
@@ -56,6 +56,10 @@ def model_class(name: str) -> type[Recommender]:
             from .multvae import MultVAE
 
             return MultVAE
+        case "recvae":
+            from .recvae import RecVAE
+
+            return RecVAE
         case "sasrec":
             from .sasrec import SASRec
 
