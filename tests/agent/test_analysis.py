@@ -25,6 +25,9 @@ def read(agent: Agent, text: str, shown: list[str] | None = None) -> Request:
         ("the early 90s", 1990, 1993),
         ("from 1995", 1995, 1995),
         ("1985-1989 please", 1985, 1989),
+        # The year closes the clause "before" opens: not "in 1970" alone.
+        ("movies that came out before I was born in 1970", None, 1969),
+        ("films made after my son was born in 1990", 1991, None),
     ],
 )
 def test_year_phrases(agent: Agent, text: str, low: int | None, high: int | None) -> None:
@@ -60,6 +63,10 @@ def test_genres_and_negation(
         ("top 7", 7),
         ("a film", None),
         ("50 movies", 20),
+        ("half a dozen comedies please", 6),  # not the dozen inside it
+        ("a dozen comedies", 12),
+        ("une dizaine de comédies", 10),
+        ("ein halbes Dutzend Komödien", 6),
     ],
 )
 def test_counts(agent: Agent, text: str, n: int | None) -> None:

@@ -61,6 +61,13 @@ NEGATIVE = [
     ("sin terror, por favor", ["Horror"]),
     ("pas de comédies", ["Comedy"]),
     ("keine Horrorfilme bitte", ["Horror"]),
+    ("no horror and no romance", ["Horror", "Romance"]),
+    ("no comedies and no dramas, but something from before 1990", ["Comedy", "Drama"]),
+    ("No, I don't like crime movies; recommend me a drama", ["Crime"]),
+    ("terror no, gracias", ["Horror"]),
+    ("No me gustan las películas de terror; recomiéndame un drama", ["Horror"]),
+    ("Je n'aime pas les films d'horreur", ["Horror"]),
+    ("Ich mag keine Horrorfilme", ["Horror"]),
 ]
 
 
@@ -89,6 +96,9 @@ def test_negative_phrasing_excludes_what_it_names(
         ("nothing but comedies", "Comedy"),
         ("not only comedy, also romance", "Comedy"),
         ("I can't get enough of horror", "Horror"),
+        # The "no" after a value starts the next negation here, it does not undo the value.
+        ("drama, no crime", "Drama"),
+        ("comedy, no horror please", "Comedy"),
     ],
 )
 def test_phrasings_that_only_look_negative_keep_the_value(

@@ -122,6 +122,10 @@ def _rows(books: Catalog, ids: list[str]) -> list[dict[str, object]]:
             lambda r: r["category"] == ["Romance"] and r["author"] != ["Noor Haddad"],
         ),
         ("I can't stand horror", lambda r: r["category"] != ["Horror"]),
+        # No unit named: the one attribute whose range holds the number (price 5-30, pages
+        # 80-700) is the one meant.
+        ("poetry under 20", lambda r: r["category"] == ["Poetry"] and r["price"] < 20),
+        ("poetry under 500", lambda r: r["category"] == ["Poetry"] and r["pages"] < 500),
     ],
 )
 def test_rules_brain_reads_a_book_catalog(

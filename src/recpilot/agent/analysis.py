@@ -53,6 +53,9 @@ from recpilot.tools.resolve import TitleResolver
 Bounds = tuple[float | None, float | None]
 _TOKEN = re.compile(r"[$€£]|[^\W_]+(?:['\-][^\W_]+)*")
 _ELISION = re.compile(r"\b([dljmnst]|qu)'(?=[^\W\d_])")
+_INTERJECTION = re.compile(r"^\s*(no|yes|nope|yeah|ok|okay)\b(?=[,.!]|\s+(?:i|we|please)\b)")
+# Words that may follow a negation placed after its value ("horror, no thanks").
+_COURTESY = r"(?:thanks|thank you|please|gracias|por favor|merci|danke|bitte|grazie)\b"
 _GAP_STOP = frozenset(
     {"but", "just", "only", "because", "though", "although", "maybe", "prefer", "rather",
      "instead", "yet", "still", "mostly", "mainly", "and", "or"}
@@ -278,6 +281,8 @@ def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
         req.mode = "recent"
         text = _blank(text, m.start(), m.end())
     text = _values(text, vocab, req)
+    if m := _INTERJECTION.match(text):  # "No, I'd rather ...": an answer, not a negation
+        text = _blank(text, m.start(1), m.end(1))
     # A topic is searched in the items' text: only a catalog with a text attribute has one
     # (titles alone cannot carry "soldiers and battles").
     if vocab.profile.has_text and (m := TOPIC.search(text)):
@@ -473,6 +478,14 @@ def _longest_title(span: str, vocab: Vocabulary) -> tuple[str | None, int]:
                 (size == 1 and len(candidate) < 3)
                 or words[size - 1] in CONNECTORS
                 or words[0] in GENERIC
+                # A near match needs a word that means something: "no, i don't like war"
+                # is no exclusion of "I Don't Want to Talk About It".
+                or (
+                    not exact
+                    and all(
+                        re.fullmatch(NEGATORS, w) for w in _content_words(candidate, vocab.lexicon)
+                    )
+                )
             ):
                 continue
             res = vocab.resolver.resolve(candidate)
@@ -536,6 +549,10 @@ def _years(text: str, vocab: Vocabulary, req: Request) -> str:
         (
             rf"\b(?:after|newer than|later than|post-?|después de|despues de|après|apres|nach) ?{y}\b",
             lambda m: (int(m[1]) + 1, None),
+        ),
+        (  # "before I was born in 1970": the year ends the clause the word opens
+            rf"\b(?:before|after) (?:i|we|you|he|she|they|my [\w'-]+) (?:[\w'-]+ ){{1,3}}in {y}\b",
+            lambda m: (None, int(m[1]) - 1) if m[0].startswith("before") else (int(m[1]) + 1, None),
         ),
         (
             rf"\b(?:since|starting(?: from| in)?|not older than|no older than|desde|depuis|seit) {y}(?: on(?:wards?)?| or later)?\b",
@@ -630,6 +647,9 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
             numbers = [float(g.replace(",", ".")) for g in words if re.fullmatch(r"[\d.,]+", g)]
             named = [g for g in words if not re.fullmatch(r"[\d.,]+", g)]
             attrs = {units[w] for w in named if w in units}
+            if not named and numbers and _ends_phrase(text[m.end() :], vocab):
+                # "white tees under 40": no unit, but only one attribute's range holds 40.
+                attrs = _holding(vocab.profile, numbers)
             if len(attrs) != 1 or not numbers:
                 continue  # no unit (or two): which attribute is meant is not stated
             attr = attrs.pop()
@@ -648,6 +668,25 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
                 req.limits[attr] = req.ranges[attr]
             text = _blank(text, m.start(), m.end())
     return text
+
+
+def _ends_phrase(after: str, vocab: Vocabulary) -> bool:
+    """Whether nothing that could name a unit follows a number ("under 40, white" but not
+    "under 90 minutes")."""
+    word = re.match(r"\s*([^\W\d_][\w'-]*)", after)
+    return word is None or word[1] in CONNECTORS or word[1] in vocab.lexicon.filler
+
+
+def _holding(profile: CatalogProfile, numbers: list[float]) -> set[str]:
+    """The non-time numeric attributes whose range holds every one of ``numbers``."""
+    return {
+        spec.name
+        for spec in profile.numeric
+        if spec.role != Role.time
+        and spec.low is not None
+        and spec.high is not None
+        and all(spec.low <= n <= spec.high for n in numbers)
+    }
 
 
 def _count(text: str, req: Request, vocab: Vocabulary) -> str:
@@ -729,18 +768,24 @@ def _negation(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[bool, 
     offset = start - len(clause)
     extra = "|".join(re.escape(w) for w in lexicon.negators_before)
     negators = f"(?:{NEGATOR_WORDS}{'|' + extra if extra else ''})"
-    m = re.search(rf"\b({negators})\b((?:\s+[^\W\d_][\w'-]*){{0,4}})\s*$", clause)
-    if m and not NOT_NEGATION.search(clause[max(0, m.start() - 12) :]):
+    # The negator nearest the value decides: in "no horror and no romance" the second "no",
+    # in "No, I don't like war films" the "don't".
+    m = re.search(rf"^.*\b({negators})\b((?:\s+[^\W\d_][\w'-]*){{0,4}})\s*$", clause)
+    if m and not NOT_NEGATION.search(clause[max(0, m.start(1) - 12) :]):
         gap = m.group(2).split()
         after = text[end : end + 40]
         keep = m.group(1) in ("keep",)
         if not any(w in _GAP_STOP for w in gap) and (not keep or KEEP_AWAY.match(after)):
             tail = KEEP_AWAY.match(after)
-            return True, offset + m.start(), end + (tail.end() if keep and tail else 0)
+            return True, offset + m.start(1), end + (tail.end() if keep and tail else 0)
     after = text[end : end + 60]
     if m2 := NEGATION_AFTER.match(after):
         return True, end, end + m2.end()
     words_after = "|".join(re.escape(w) for w in lexicon.negators_after)
-    if words_after and (m3 := re.match(rf"^[\s?!,]*(?:{words_after})\b", after)):
+    # "horror, no" / "terror no, gracias" negate the value before; in "drama, no war" the
+    # "no" begins the next clause's negation and leaves "drama" wanted.
+    if words_after and (
+        m3 := re.match(rf"^[\s?!,]*(?:{words_after})\b(?=\s*(?:$|[.,;:!?)]|{_COURTESY}))", after)
+    ):
         return True, end, end + m3.end()
     return False, start, start

@@ -80,7 +80,9 @@ NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "a dozen": 12, "a couple of": 2, "a few": 3,
     "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "deux": 2, "trois": 3, "quatre": 4,
-    "cinq": 5, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5,
+    "cinq": 5, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "half a dozen": 6,
+    "une dizaine de": 10, "une douzaine de": 12, "una docena de": 12, "media docena de": 6,
+    "ein dutzend": 12, "ein halbes dutzend": 6, "diez": 10, "dix": 10, "zehn": 10,
 }  # fmt: skip
 ORDINALS = {
     "first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
