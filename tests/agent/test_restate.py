@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from recpilot.agent.agent import Agent
+from recpilot.agent.analysis import analyze
 from recpilot.agent.build import new_session
-from recpilot.agent.restate import Restater, system_prompt
+from recpilot.agent.restate import Restater, system_prompt, users_words
+from recpilot.agent.validate import merge
 from recpilot.catalog.profile import build_profile
 from recpilot.catalog.store import Catalog
 from recpilot.llm.scripted import ScriptedLLM
@@ -135,3 +139,50 @@ def test_a_restatement_that_keeps_the_users_words_is_said_not_understood(
     assert record.plan_source == "llm-restated"
     assert {"tom", "hanks"} <= set(record.not_understood)
     assert record.answer_kind == "fallback"
+
+
+def test_a_restatement_that_rewords_the_users_words_is_said_not_understood(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    # "ship" came back as "shipping": still the user's words, still nothing in the catalog.
+    llm = ScriptedLLM(said("Canada shipping"))  # one reply only: no planner call
+    agent = restating_agent(mini_catalog, suite, llm)
+    record = agent.turn(new_session(agent, None), "Which of your films ship to Canada?")
+    assert [c.purpose for c in record.llm] == ["restate"]
+    assert {"ship", "canada"} <= set(record.not_understood)
+    assert record.answer_kind == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("words", "message", "own"),
+    [
+        (["canada", "shipping"], "Which of your products ship to Canada?", True),
+        (["haddad's"], "more by Noor Haddad", True),
+        (["tea", "warmer"], "something to keep my tea hot", False),  # "warmer" is the model's
+        (["pot", "dutch", "oven"], "Une poêle ou une cocotte", False),  # a translation
+        ([], "anything", False),
+    ],
+)
+def test_users_words_are_the_messages_words_or_their_stems(
+    words: list[str], message: str, own: bool
+) -> None:
+    assert users_words(words, message) is own
+
+
+def test_a_restatement_adds_values_for_the_words_the_rules_left_unread(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    # "comedy" is named; "my grandmother would enjoy" is not read. The restatement's Romance
+    # comes from those words, so it joins the named value instead of giving way to it.
+    llm = ScriptedLLM(said("Comedy and Romance"))  # one reply only: no planner call
+    agent = restating_agent(mini_catalog, suite, llm)
+    record = agent.turn(new_session(agent, None), "a comedy my grandmother would enjoy")
+    assert record.plan_source == "llm-restated"
+    assert record.decided_by["include genres=Comedy"].startswith("rules")
+    assert record.decided_by["include genres=Romance"] == "llm"
+    # With every word of the message read, the named value decides alone.
+    literal = analyze("a comedy tonight", agent.vocab)
+    merged, _, _ = merge(
+        literal, analyze("Comedy and Romance", agent.vocab), {}, agent.profile, extend_named=True
+    )
+    assert literal.unexplained == [] and merged.include == {"genres": ["Comedy"]}

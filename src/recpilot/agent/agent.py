@@ -28,7 +28,7 @@ from recpilot.agent.respond import (
     tidy_intro,
     with_list,
 )
-from recpilot.agent.restate import Restater
+from recpilot.agent.restate import Restater, users_words
 from recpilot.agent.rules import plan_from_request
 from recpilot.agent.session import Session
 from recpilot.agent.team import Team, TeamTurn
@@ -341,12 +341,18 @@ class Agent:
             return None, calls  # a list of the catalog's values is no reading of the request
         if not set(req.like) <= set(reading.like):
             return None, calls  # it lost a title the user named
-        merged, sources, rejected = merge(req, reading, decided_by, self.profile)
+        # A restatement keeps the user's request whole, so the values it adds to an attribute
+        # the message names come from the words the rules could not read.
+        merged, sources, rejected = merge(req, reading, decided_by, self.profile, extend_named=True)
         if merged.unexplained or merged.unresolved:  # it added nothing to the literal reading
-            if req.unexplained and set(req.unexplained) <= set(reading.unexplained):
+            if req.unexplained and (
+                set(req.unexplained) <= set(reading.unexplained)
+                or users_words(reading.unexplained, message)
+            ):
                 # It kept the user's own words for what it could not name in catalog words
-                # ("laptops", "ship to Canada"): the catalog has nothing for them; say so
-                # rather than ask the planner to guess.
+                # ("laptops", "ship to Canada" as "Canada shipping"): the catalog has nothing
+                # for them; say so rather than ask the planner to guess. New words of its
+                # own ("tea warmer") go to the planner, which may map them to a value.
                 outcome = PlanOutcome(
                     plan=rules_plan,
                     calls=calls,

@@ -56,13 +56,21 @@ def reading_of(steps: list[ParsedStep], resolver: TitleResolver) -> Request:
 
 
 def merge(
-    rules: Request, llm: Request, decided_by: dict[str, str], profile: CatalogProfile
+    rules: Request,
+    llm: Request,
+    decided_by: dict[str, str],
+    profile: CatalogProfile,
+    *,
+    extend_named: bool = False,
 ) -> tuple[Request, dict[str, str], list[str]]:
     """The request both readings support, who decided each constraint, and the LLM
     constraints rejected because the catalog has no such attribute or value.
 
     ``decided_by`` holds the rules reading's sources ("rules" or "memory"); LLM additions
-    are marked "llm", constraints both read "rules+llm".
+    are marked "llm", constraints both read "rules+llm". Values the message names for an
+    attribute decide it, unless ``extend_named`` and words of the message went unread: then
+    the LLM's other values of that attribute are added ("un dessin animé drôle": Animation
+    named, Comedy read from "drôle").
     """
     llm, rejected = _grounded(llm, profile)
     out = Request(
@@ -101,7 +109,7 @@ def merge(
         for value in values:
             if value in rules.exclude.get(attribute, []):
                 continue  # the message negates it literally: the negation wins
-            if literal and value not in literal:
+            if literal and value not in literal and not (extend_named and rules.unexplained):
                 continue  # the message names this attribute's values literally: they decide
             out.add(out.include, attribute, value)
             mark(f"include {attribute}={value}")
