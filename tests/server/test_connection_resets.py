@@ -1,15 +1,20 @@
-"""How long ``recpilot serve`` keeps an idle keep-alive connection open, through real server
-processes and raw HTTP/1.1 connections.
+"""Two ways ``recpilot serve`` reset requests it had received, on a busy machine (64-client
+PostgreSQL runs, docs/serving.md, "Several processes"), through real server processes and
+raw HTTP/1.1 connections.
 
-A client pool reuses an idle connection until its own expiry (httpx: 5 s). If the server
-closes idle connections at the same age (uvicorn's default, 5 s), a request sent on one just
-as the server closes it is reset after it was sent (``httpx.ReadError``); under load on a
-busy machine this ended 64-client runs on PostgreSQL (docs/serving.md, "Several
-processes"). The server's keep-alive must outlast the client's."""
+* The keep-alive timer: uvicorn closed a connection 5 s after its last response unless it had
+  read a new request by then; a client pool reuses an idle connection for up to 5 s too
+  (httpx), and a starved worker reads late. The server's keep-alive must outlast the client's.
+* The worker health check: with ``--workers N`` the parent killed and replaced a worker that
+  did not answer its ping within 5 s, with every request that worker held."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -18,9 +23,12 @@ import pytest
 from processes import serve
 
 from recpilot.agent.agent import Agent
-from recpilot.server.settings import KEEP_ALIVE_S
+from recpilot.server.settings import KEEP_ALIVE_S, WORKER_HEALTHCHECK_S
 
 HTTPX_POOL_EXPIRY_S = httpx.Limits().keepalive_expiry or 0.0  # httpx's default: 5 s
+
+
+STALL_S = 8.0  # longer than uvicorn's 5 s health check, well within ours
 
 
 def _get(conn: http.client.HTTPConnection, path: str = "/healthz") -> int:
@@ -28,6 +36,25 @@ def _get(conn: http.client.HTTPConnection, path: str = "/healthz") -> int:
     response = conn.getresponse()
     response.read()
     return response.status
+
+
+def _connect_to_a_worker(
+    host: str, not_this: int | None = None
+) -> tuple[http.client.HTTPConnection, int]:
+    """A connection on which a ready worker process (other than ``not_this``) answered
+    /readyz, and that process's pid. The kernel hands each fresh connection to either process."""
+    deadline = time.monotonic() + 120
+    while True:
+        conn = http.client.HTTPConnection(host, timeout=60)
+        conn.request("GET", "/readyz")
+        response = conn.getresponse()
+        body = response.read()
+        if response.status == 200 and json.loads(body)["worker"] != not_this:
+            worker: int = json.loads(body)["worker"]
+            return conn, worker
+        conn.close()
+        assert time.monotonic() < deadline, "no such worker process answered in 120 s"
+        time.sleep(0.05)
 
 
 def test_the_default_outlasts_an_httpx_pool() -> None:
@@ -73,5 +100,37 @@ def test_the_keep_alive_option_reaches_every_worker_process(
             # would not within the 60 s socket timeout, and recv raises TimeoutError.
             assert conn.sock.recv(1) == b""
             conn.close()
+    finally:
+        served.stop()
+
+
+def test_a_stalled_worker_keeps_its_connections(
+    agent: Agent, serve_home: str, tmp_path: Path
+) -> None:
+    """A worker process that cannot answer the parent's health check for 8 s (stopped, as a
+    starved process is, with a request waiting on its connection) is still the same process
+    afterwards and answers that request; with a 5 s health check it was killed and the
+    request reset."""
+    assert WORKER_HEALTHCHECK_S > STALL_S
+    db = f"sqlite:///{tmp_path / 'memory.sqlite3'}"
+    served = serve(serve_home, db, agent.catalog.name, tmp_path / "w.log", workers=2)
+    host = served.base.removeprefix("http://")
+    try:
+        conn, victim = _connect_to_a_worker(host)
+        # and a connection to the other process, so the server still has one running
+        other, _ = _connect_to_a_worker(host, not_this=victim)
+        os.kill(victim, signal.SIGSTOP)
+        try:
+            conn.request("GET", "/readyz")  # waits in the stopped worker's socket
+            time.sleep(STALL_S)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(victim, signal.SIGCONT)
+        response = conn.getresponse()  # RemoteDisconnected if the worker was killed
+        assert response.status == 200
+        assert json.loads(response.read())["worker"] == victim
+        assert "died" not in served.log.read_text()
+        other.close()
+        conn.close()
     finally:
         served.stop()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import typer
 
 from recpilot.catalog.datasets import DEFAULT_DATASET
-from recpilot.server.settings import KEEP_ALIVE_S
+from recpilot.server.settings import KEEP_ALIVE_S, WORKER_HEALTHCHECK_S
 
 keys_app = typer.Typer(help="API keys for the HTTP server.", no_args_is_help=True)
 DB_HELP = (
@@ -83,6 +83,13 @@ def serve(
         help="Seconds an idle keep-alive connection stays open. Keep it above the idle expiry "
         "of the clients' and proxies' connection pools (httpx 5 s, nginx upstream 60 s): a "
         "connection the server closes just as a client reuses it resets that request.",
+    ),
+    healthcheck: int = typer.Option(
+        WORKER_HEALTHCHECK_S,
+        "--timeout-worker-healthcheck",
+        min=1,
+        help="With --workers: seconds a worker process may take to answer the parent's health "
+        "check before it is killed and replaced (killing one resets the requests it holds).",
     ),
     vision: str | None = typer.Option(
         None,
@@ -158,6 +165,7 @@ def serve(
             log_level="info",
             access_log=False,
             timeout_keep_alive=keep_alive,
+            timeout_worker_healthcheck=healthcheck,
         )
 
 

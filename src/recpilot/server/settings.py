@@ -26,6 +26,11 @@ ENV_ANONYMOUS = "RECPILOT_ALLOW_ANONYMOUS"
 # common client pools (httpx 5 s, aiohttp 15 s) and of proxies' upstream pools (nginx 60 s,
 # AWS ALB 60 s). docs/serving.md, "Several processes".
 KEEP_ALIVE_S = 75
+# Seconds a worker process of 'recpilot serve --workers N' may take to answer the parent's
+# health check before the parent kills and replaces it (uvicorn's timeout_worker_healthcheck,
+# whose own default is 5 s). A worker busy on a loaded machine answers late; killing it resets
+# every request it holds, so only a worker silent this long counts as hung.
+WORKER_HEALTHCHECK_S = 60
 
 
 class ServerSettings(BaseModel):
