@@ -50,6 +50,10 @@ FAMILIES = {
     "multvae": ("multvae", None),
     "ensemble": ("ensemble", None),
     "blend": ("ensemble", None),  # EASE + BSPM + Mult-VAE, two weights (tuned.json "blend")
+    "recvae": ("recvae", None),
+    # EASE + BSPM + Mult-VAE + RecVAE, three weights (tuned.json "blend_recvae")
+    "blend_recvae": ("ensemble", None),
+    "blend_recvae_seeds": ("ensemble", None),  # the same, each VAE averaged over 3 seeds
 }
 #: RecBole's rows of an earlier full run (its score dumps are git-ignored work files); used
 #: for a family whose dump is not in --work, and marked as recorded in the table.
@@ -255,6 +259,11 @@ def main() -> None:
         "--recbole-only", default="", help="Comma list: rerun only these RecBole models."
     )
     parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument(
+        "--keep-ours",
+        action="store_true",
+        help="Keep our rows of the last run (--work/results.json) that --models does not rerun.",
+    )
     args = parser.parse_args()
     names = args.models.split(",")
     tuned_path = HERE / "tuned.json"
@@ -313,6 +322,10 @@ def main() -> None:
             "config": record["config"],
         }
     ours = run_ours(split, tuned, [n for n in names if n in FAMILIES])
+    last = args.work / "results.json"
+    if args.keep_ours and last.exists():
+        kept = json.loads(last.read_text())["ours"]
+        ours = {n: ours.get(n) or kept[n] for n in FAMILIES if n in ours or n in kept}
     text = table(ours, theirs)
     print(text)
     (args.work / "results.json").write_text(
