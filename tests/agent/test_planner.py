@@ -4,11 +4,13 @@ fallbacks, schema grounding and reply grounding."""
 from __future__ import annotations
 
 import json
+import time
 
 from recpilot.agent.build import new_session
 from recpilot.agent.plan import plan_schema
 from recpilot.catalog.store import Catalog
-from recpilot.llm.scripted import ScriptedLLM
+from recpilot.llm.base import LLMRequest
+from recpilot.llm.scripted import FunctionLLM, ScriptedLLM
 from recpilot.tools.registry import default_tools
 from recpilot.tools.suite import ModelSuite
 
@@ -317,3 +319,27 @@ def test_a_reply_sentence_the_catalog_contradicts_is_dropped(
     assert turn.intro == "Two classic scares for tonight."
     assert "1995" not in turn.reply and "comedy" not in turn.reply.split("\n")[0]
     assert any("does not bear out" in note for note in turn.notes)
+
+
+def test_react_stops_when_the_turns_deadline_is_spent(
+    mini_catalog: Catalog, suite: ModelSuite
+) -> None:
+    from recpilot.agent.planner import system_prompt
+    from recpilot.agent.react import ReactLoop
+
+    def slow(request: LLMRequest) -> str:
+        time.sleep(0.3)  # longer than the whole turn's budget
+        return json.dumps({"tool": "rank", "args": {"mode": "popular"}})
+
+    llm = FunctionLLM(slow)
+    agent = llm_agent(mini_catalog, suite, llm)
+    agent.react = ReactLoop(
+        llm, agent.tools, mini_catalog, system_prompt(agent.tools, mini_catalog)
+    )
+    agent.settings.llm_reply = False
+    agent.settings.deadline_s = 0.2
+    turn = agent.turn(new_session(agent, None), "2 scary movies from the 80s")
+    # One step ran past the budget; no second step was asked for, and the rules plan answered.
+    assert len(llm.requests) == 1
+    assert turn.degraded and "deadline" in turn.degraded_reasons[0]
+    assert sorted(i.item_id for i in turn.items) == ["21", "24"]

@@ -146,7 +146,7 @@ class Agent:
         )
         t_plan = time.perf_counter()
         marks: dict[str, float] = {}
-        ran = self._react(message, session, record)
+        ran = self._react(message, session, record, deadline)
         if ran is None:
             ran = self._plan_and_execute(
                 message, req, rules_plan, decided_by, session, record, marks, deadline
@@ -258,14 +258,15 @@ class Agent:
         return self.catalog.get_items(self._execute(plan, session).context.bus.ids())
 
     def _react(
-        self, message: str, session: Session, record: TurnRecord
+        self, message: str, session: Session, record: TurnRecord, deadline: Deadline | None
     ) -> tuple[ToolContext, list[str]] | None:
-        """ReAct mode: one tool per LLM step. ``None`` when the loop fails (the turn then
-        runs the rules plan, flagged degraded)."""
+        """ReAct mode: one tool per LLM step, every step under the turn's deadline. ``None``
+        when the loop fails (the turn then runs the rules plan, flagged degraded)."""
         if self.react is None:
             return None
         ctx = self._context(session)
-        run: ReactRun = self.react.run(f"{self._context_text(session)}{message}", ctx)
+        llm = within(self.react.llm, deadline)
+        run: ReactRun = self.react.run(f"{self._context_text(session)}{message}", ctx, llm)
         record.llm.extend(run.calls)
         record.plan = dump(run.plan)
         record.plan_source = "react"

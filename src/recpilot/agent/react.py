@@ -44,7 +44,9 @@ class ReactLoop:
             "Call finalize when done."
         )
 
-    def run(self, message: str, ctx: ToolContext) -> ReactRun:
+    def run(self, message: str, ctx: ToolContext, llm: LLM | None = None) -> ReactRun:
+        """The loop for ``message`` (``llm``: this turn's backend, under its deadline)."""
+        llm = llm or self.llm
         out = ReactRun()
         messages = [
             Message(role="system", content=self.system),
@@ -52,11 +54,11 @@ class ReactLoop:
         ]
         for _ in range(MAX_STEPS):
             try:
-                response = self.llm.request(
+                response = llm.request(
                     LLMRequest(messages=messages, json_schema=self.schema, max_tokens=160)
                 )
             except LLMUnavailable as exc:
-                out.calls.append(LLMCall.failed("react", self.llm.name, exc))
+                out.calls.append(LLMCall.failed("react", llm.name, exc))
                 out.failed = f"LLM unavailable: {exc}"
                 return out
             out.calls.append(LLMCall.answered("react", response))
