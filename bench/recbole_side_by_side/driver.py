@@ -53,7 +53,6 @@ FAMILIES = {
     "recvae": ("recvae", None),
     # EASE + BSPM + Mult-VAE + RecVAE, three weights (tuned.json "blend_recvae")
     "blend_recvae": ("ensemble", None),
-    "blend_recvae_seeds": ("ensemble", None),  # the same, each VAE averaged over 3 seeds
 }
 #: RecBole's rows of an earlier full run (its score dumps are git-ignored work files); used
 #: for a family whose dump is not in --work, and marked as recorded in the table.
