@@ -9,6 +9,8 @@ weight of 0 drops the member). ``blend`` is the same with two weights only (BSPM
 Mult-VAE beside EASE). ``multvae`` trains once for MULTVAE_MAX_EPOCHS and keeps the epoch
 count with the best validation NDCG@10 (early stopping). ``rp3beta`` (Paudel et al. 2016) is
 scored here from its formula and not registered: it stayed below EASE on validation.
+``recvae`` runs each RECVAE_GRID setting once for RECVAE_MAX_EPOCHS and keeps the best
+(setting, epochs); ``blend_recvae`` has three weights (BSPM, Mult-VAE, RecVAE beside EASE).
 """
 
 from __future__ import annotations
