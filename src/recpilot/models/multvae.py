@@ -18,20 +18,17 @@ every epoch with the model usable, so a caller can stop it on a validation metri
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from typing import Self
+from collections.abc import Iterator
 
-import numpy as np
 import torch
 from pydantic import Field
 from torch import nn
 
 from recpilot.catalog.interactions import InteractionData
-from recpilot.errors import ModelError
 
-from .base import ModelConfig, Recommender, history_matrix
-from .progress import EpochProgress
-from .torch_support import load_module_state, module_state, torch_threads
+from .autoencoder import Autoencoder, binary_tensor, generators
+from .base import ModelConfig
+from .torch_support import torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -82,38 +79,25 @@ class MultVAENet(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.output(torch.tanh(self.decoder(z)))
 
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores: the decoder at the encoder's mean."""
+        return self.decode(self.encode(x)[0])
 
-class MultVAE(EpochProgress, Recommender):
+
+class MultVAE(Autoencoder):
     """Variational autoencoder with a multinomial likelihood over the items."""
 
     name = "multvae"
     config_class = MultVAEConfig
     config: MultVAEConfig
 
-    def __init__(self, config: MultVAEConfig | None = None) -> None:
-        super().__init__(config)
-        self.net: MultVAENet | None = None
-
-    def fit(self, data: InteractionData) -> Self:
-        for _ in self.fit_epochs(data):
-            pass
-        return self
-
     def fit_epochs(self, data: InteractionData, epochs: int | None = None) -> Iterator[int]:
-        """Train for ``epochs`` (the config's by default), yielding the number of epochs done
-        after each one; between yields the model scores with the weights so far. Stopping
-        after ``e`` epochs gives the same weights as fitting with ``epochs=e``."""
         c = self.config
-        x = torch.from_numpy(data.matrix().toarray().astype(np.float32))
-        x[x > 0] = 1.0
+        x = binary_tensor(data)
         with torch.random.fork_rng(devices=[]):  # initial weights only
             torch.manual_seed(c.seed)
             net = MultVAENet(data.n_items, c)
-        # every later draw comes from the model's own generators, so what a caller does with
-        # torch's global RNG between two yields cannot change the weights
-        shuffle = torch.Generator().manual_seed(c.seed)
-        dropout = torch.Generator().manual_seed(c.seed + 1)
-        noise = torch.Generator().manual_seed(c.seed + 2)
+        shuffle, dropout, noise = generators(c.seed)
         optim = torch.optim.Adam(net.parameters(), lr=c.learning_rate, weight_decay=c.reg)
         self.net, self.n_items, self.fitted = net, data.n_items, True
         step = 0
@@ -138,26 +122,5 @@ class MultVAE(EpochProgress, Recommender):
             self._epoch_done(epoch, mean_loss)
             yield epoch + 1
 
-    def _require_net(self) -> MultVAENet:
-        if self.net is None:
-            raise ModelError("multvae model has no network; call fit() or load() first")
-        return self.net
-
-    def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
-        net = self._require_net()
-        out = np.zeros((len(histories), self.n_items), dtype=np.float32)
-        with torch_threads(self.config.num_threads), torch.inference_mode():
-            for start in range(0, len(histories), 512):
-                chunk = histories[start : start + 512]
-                rows = torch.from_numpy(history_matrix(chunk, self.n_items).toarray())
-                mu, _ = net.encode(rows)
-                out[start : start + len(chunk)] = net.decode(mu).numpy()
-        return out
-
-    def _state(self) -> dict[str, np.ndarray]:
-        return module_state(self._require_net())
-
-    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
-        net = MultVAENet(self.n_items, self.config)
-        load_module_state(net, arrays, "multvae")
-        self.net = net
+    def _new_net(self) -> MultVAENet:
+        return MultVAENet(self.n_items, self.config)

@@ -23,20 +23,17 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Sequence
-from typing import Self
+from collections.abc import Iterator
 
-import numpy as np
 import torch
 from pydantic import Field
 from torch import nn
 
 from recpilot.catalog.interactions import InteractionData
-from recpilot.errors import ModelError
 
-from .base import ModelConfig, Recommender, history_matrix
-from .progress import EpochProgress
-from .torch_support import load_module_state, module_state, torch_threads
+from .autoencoder import Autoencoder, binary_tensor, generators
+from .base import ModelConfig
+from .torch_support import torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -147,35 +144,20 @@ class RecVAENet(nn.Module):
         return self.decoder(self.encoder(x)[0])
 
 
-class RecVAE(EpochProgress, Recommender):
+class RecVAE(Autoencoder):
     """Mult-VAE with a composite prior, a deeper encoder and alternating updates."""
 
     name = "recvae"
     config_class = RecVAEConfig
     config: RecVAEConfig
 
-    def __init__(self, config: RecVAEConfig | None = None) -> None:
-        super().__init__(config)
-        self.net: RecVAENet | None = None
-
-    def fit(self, data: InteractionData) -> Self:
-        for _ in self.fit_epochs(data):
-            pass
-        return self
-
     def fit_epochs(self, data: InteractionData, epochs: int | None = None) -> Iterator[int]:
-        """Train for ``epochs`` (the config's by default), yielding the number of epochs done
-        after each one; between yields the model scores with the weights so far. Stopping
-        after ``e`` epochs gives the same weights as fitting with ``epochs=e``."""
         c = self.config
-        x = torch.from_numpy(data.matrix().toarray().astype(np.float32))
-        x[x > 0] = 1.0
+        x = binary_tensor(data)
         with torch.random.fork_rng(devices=[]):  # initial weights only
             torch.manual_seed(c.seed)
             net = RecVAENet(data.n_items, c)
-        shuffle = torch.Generator().manual_seed(c.seed)
-        dropout = torch.Generator().manual_seed(c.seed + 1)
-        noise = torch.Generator().manual_seed(c.seed + 2)
+        shuffle, dropout, noise = generators(c.seed)
         encoder_opt = torch.optim.Adam(net.encoder.parameters(), lr=c.learning_rate)
         decoder_opt = torch.optim.Adam(net.decoder.parameters(), lr=c.learning_rate)
         self.net, self.n_items, self.fitted = net, data.n_items, True
@@ -198,25 +180,5 @@ class RecVAE(EpochProgress, Recommender):
             self._epoch_done(epoch, mean_loss)
             yield epoch + 1
 
-    def _require_net(self) -> RecVAENet:
-        if self.net is None:
-            raise ModelError("recvae model has no network; call fit() or load() first")
-        return self.net
-
-    def _score(self, histories: Sequence[np.ndarray]) -> np.ndarray:
-        net = self._require_net()
-        out = np.zeros((len(histories), self.n_items), dtype=np.float32)
-        with torch_threads(self.config.num_threads), torch.inference_mode():
-            for start in range(0, len(histories), 512):
-                chunk = histories[start : start + 512]
-                rows = torch.from_numpy(history_matrix(chunk, self.n_items).toarray())
-                out[start : start + len(chunk)] = net(rows).numpy()
-        return out
-
-    def _state(self) -> dict[str, np.ndarray]:
-        return module_state(self._require_net())
-
-    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
-        net = RecVAENet(self.n_items, self.config)
-        load_module_state(net, arrays, "recvae")
-        self.net = net
+    def _new_net(self) -> RecVAENet:
+        return RecVAENet(self.n_items, self.config)
