@@ -119,6 +119,7 @@ def test_question_about_an_item_is_a_lookup(agent: Agent) -> None:
         ("romantc comedys", ["Romance", "Comedy"], None),
         ("sci fi thrilers from the 90s", ["Sci-Fi", "Thriller"], 1990),
         ("animted movies", ["Animation"], None),
+        ("a scay movie", ["Horror"], None),  # four letters: one letter dropped from "scary"
     ],
 )
 def test_typos_of_known_words_are_read_and_reported(

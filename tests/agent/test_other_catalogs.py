@@ -126,6 +126,8 @@ def _rows(books: Catalog, ids: list[str]) -> list[dict[str, object]]:
         # 80-700) is the one meant.
         ("poetry under 20", lambda r: r["category"] == ["Poetry"] and r["price"] < 20),
         ("poetry under 500", lambda r: r["category"] == ["Poetry"] and r["pages"] < 500),
+        ("poetry, 15 dollars max", lambda r: r["category"] == ["Poetry"] and r["price"] <= 15),
+        ("travel books, $20 tops", lambda r: r["category"] == ["Travel"] and r["price"] <= 20),
     ],
 )
 def test_rules_brain_reads_a_book_catalog(

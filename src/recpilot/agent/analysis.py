@@ -193,7 +193,11 @@ class Vocabulary:
         return sorted(w for w in words if len(w) >= 4)
 
     def correction(self, word: str) -> str | None:
-        """The known word ``word`` is a typo of (one close match), or None."""
+        """The known word ``word`` is a typo of (one close match), or None. A word of four
+        letters is corrected only for one dropped letter ("blak" → "black")."""
+        if len(word) == 4 and word.isalpha():
+            dropped = [w for w in self.known_words if len(w) == 5 and _one_dropped(word, w)]
+            return dropped[0] if len(dropped) == 1 else None
         if len(word) < 5 or not word.isalpha():
             return None
         # A typo changes a letter or two, not the length ("historical" is no "historia").
@@ -217,6 +221,11 @@ class Vocabulary:
             re.compile(rf"\b(\d{{1,2}}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
             re.compile(rf"\b({words}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
         )
+
+
+def _one_dropped(typo: str, word: str) -> bool:
+    """Whether ``typo`` is ``word`` with one letter left out."""
+    return any(word[:k] + word[k + 1 :] == typo for k in range(len(word)))
 
 
 def _ratio(a: str, b: str) -> float:
@@ -638,6 +647,9 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
         ),
         (rf"(){cur}{num}{unit_after}\s+or\s+(?:less|fewer|under|below|cheaper)\b", "max"),
         (rf"(){cur}{num}{unit_after}\s+or\s+(?:more|over|above)\b", "min"),
+        # "80 bucks max", "$50 tops", "100 euros maximum"
+        (rf"(){cur}{num}{unit_after}\s+(?:max(?:imum)?|tops|at most|máximo|maximal)\b", "max"),
+        (rf"(){cur}{num}{unit_after}\s+(?:min(?:imum)?|at least|mínimo|minimum)\b", "min"),
     ]
     for pattern, kind in patterns:
         for m in list(re.finditer(pattern, text)):
