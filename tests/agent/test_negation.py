@@ -3,11 +3,18 @@ excludes what it names — in the reading and in every returned item."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from film_catalog import write_films
 from recpilot.agent.agent import Agent
-from recpilot.agent.analysis import analyze
+from recpilot.agent.analysis import Vocabulary, analyze
 from recpilot.agent.build import new_session
+from recpilot.agent.lexicon import Lexicon
+from recpilot.catalog.profile import build_profile
+from recpilot.catalog.store import Catalog
+from recpilot.tools.resolve import TitleResolver
 
 # (message, the genres it rules out)
 NEGATIVE = [
@@ -123,3 +130,22 @@ def test_ruling_a_loved_value_out_drops_the_love(agent: Agent) -> None:
     agent.turn(session, "I love horror")
     agent.turn(session, "actually I can't stand horror any more")
     assert session.preferred == {} and session.excluded == {"genres": ["Horror"]}
+
+
+def test_a_negated_sentence_is_no_near_title(tmp_path: Path) -> None:
+    # "i don't" is a near match of "I Don't Want to Talk About It": the "No I don't like
+    # war movies" that excluded that film and wanted War now excludes War.
+    films = [
+        ("1", "I Don't Want to Talk About It (De eso no se habla)", ["Drama"], 1993),
+        ("2", "Saving Private Ryan", ["Action", "Drama", "War"], 1998),
+        ("3", "Groundhog Day", ["Comedy", "Romance"], 1993),
+    ]
+    path = tmp_path / "films.duckdb"
+    write_films(path, "near-titles", films, [("u1", "1", 1), ("u2", "2", 2)])
+    with Catalog.open(path) as catalog:
+        vocab = Vocabulary.build(
+            build_profile(catalog), TitleResolver(catalog.titles()), Lexicon.load()
+        )
+    req = analyze("No I don't like war movies; recommend me a drama", vocab)
+    assert req.unwanted == [] and req.exclude == {"genres": ["War"]}
+    assert req.include == {"genres": ["Drama"]}
