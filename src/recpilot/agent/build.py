@@ -174,8 +174,11 @@ def build_agent(options: AgentOptions, catalog: Catalog | None = None) -> Agent:
     # A longer turn budget than the backend's own per-call timeout lets one call use it all.
     timeout = max(60.0, options.deadline_s or 0.0)
     llm = resolve_llm(options.llm, timeout_s=timeout)
-    # The embedded model gets a second instance for replies and restatements (shared mmap'ed
-    # weights, its own prompt prefix); remote backends are stateless, one client serves all.
+    # The embedded model gets a second instance for replies and restatements, so each keeps
+    # its own prompt prefix cached. The weights file is mapped, not copied, but the context
+    # is not shared: with the 1.5B the second instance adds about 0.9 GB of anonymous memory
+    # (measured: RssAnon 1.31 → 2.21 GB once both had answered). Remote backends are
+    # stateless, one client serves all.
     reply_llm = (
         resolve_llm(options.llm, timeout_s=timeout)
         if isinstance(llm, LocalLLM)
