@@ -36,20 +36,20 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> CrashRig:
 
 
 def _assert_held(report: KindReport) -> None:
-    assert len(report.kills) == KILLS, report.notes
+    assert KILLS <= len(report.kills) <= 2 * KILLS, report.notes
     assert report.problems() == []
 
 
 def test_ingest_killed(rig: CrashRig) -> None:
-    report = rig.run_kind("ingest", KILLS)
+    report = rig.run_kind("ingest", KILLS, mid_write=1)
     _assert_held(report)
-    assert report.mid_write >= 1  # the kill points reach the write itself, not only start-up
+    assert report.mid_write >= 1, report.notes  # the kills reach the write, not only start-up
 
 
 def test_train_killed(rig: CrashRig) -> None:
-    report = rig.run_kind("train", KILLS)
+    report = rig.run_kind("train", KILLS, mid_write=1)
     _assert_held(report)
-    assert report.mid_write >= 1
+    assert report.mid_write >= 1, report.notes
 
 
 def test_serve_killed_keeps_acknowledged_writes(rig: CrashRig) -> None:

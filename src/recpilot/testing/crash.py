@@ -217,16 +217,27 @@ class CrashRig:
         return time.perf_counter() - started, spans
 
     def kill_during(
-        self, command: list[str], name: str, watch: Callable[[], bool], kind: str
+        self,
+        command: list[str],
+        name: str,
+        watch: Callable[[], bool],
+        kind: str,
+        *,
+        at_write_start: bool = False,
     ) -> tuple[float, bool] | None:
         """Start ``command`` and SIGKILL it: half the time at a random moment of the whole
         run, half the time a random moment into one of its writes (while ``watch()`` holds,
-        as timed on a clean run). (seconds, mid-write), or None when the process finished
-        first (then nothing was killed)."""
+        as timed on a clean run). ``at_write_start`` kills the moment a random write begins.
+        (seconds, mid-write), or None when the process finished first (then nothing was
+        killed)."""
         self.logs.mkdir(parents=True, exist_ok=True)
         whole, writes = self.timing[kind]
-        target = self.rng.randrange(len(writes)) if writes and self.rng.random() < 0.5 else None
-        delay = self.rng.uniform(0.0, whole if target is None else writes[target])
+        if at_write_start and writes:
+            target: int | None = self.rng.randrange(len(writes))
+            delay = 0.0
+        else:
+            target = self.rng.randrange(len(writes)) if writes and self.rng.random() < 0.5 else None
+            delay = self.rng.uniform(0.0, whole if target is None else writes[target])
         with (self.logs / f"{name}.log").open("wb") as log:
             proc = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
             started = time.perf_counter()
@@ -259,36 +270,54 @@ class CrashRig:
         )
 
     def _watch(self, kind: str) -> Callable[[], bool]:
+        """Whether a write has a temporary entry now. Entries a killed run left behind are
+        there from the start and are not writes of the next run: only new ones count."""
         directory = self.catalog_path.parent if kind == "ingest" else self.models_dir
-        return lambda: bool(temp_entries(directory))
+        before = set(temp_entries(directory))
+        return lambda: any(p not in before for p in temp_entries(directory))
 
     # ------------------------------------------------------------------ kinds
-    def run_kind(self, kind: str, kills: int) -> KindReport:
+    def run_kind(self, kind: str, kills: int, *, mid_write: int = 0) -> KindReport:
+        """``kills`` kills of ``kind``. Writes last milliseconds, so a kill timed from a
+        clean run can miss them all; when fewer than ``mid_write`` landed inside one, more
+        kills are made the moment a write begins (at most ``kills`` more tries)."""
         if kind == "store":
             from .crash_store import store_kills
 
             return store_kills(self, kills)
         report = KindReport(kind)
-        watch = self._watch(kind)
         attempts = 0
         while len(report.kills) < kills:
             attempts += 1
             if attempts > kills * 4:
                 report.notes.append(f"gave up after {attempts - 1} attempts")
                 break
-            version = ("smaller", "full")[len(report.kills) % 2]
-            command = self.command(kind, version)
-            outcome = self.kill_during(command, f"{kind}-{len(report.kills)}", watch, kind)
-            if outcome is None:
-                report.finished_first += 1
-                continue
-            after, mid = outcome
-            check = self.check_catalog if kind == "ingest" else self.check_models
-            report.kills.append(Kill(kind, len(report.kills), after, mid, check()))
+            self._kill_once(report)
+        extra = 0
+        while report.mid_write < mid_write and extra < kills:
+            extra += 1
+            self._kill_once(report, at_write_start=True)
+        if report.mid_write < mid_write:
+            report.notes.append(f"{report.mid_write} mid-write kills after {extra} more tries")
         self.run_clean(self.command(kind, "full"), f"{kind}-final")
         directory = self.catalog_path.parent if kind == "ingest" else self.models_dir
         report.leftovers = len(temp_entries(directory))
         return report
+
+    def _kill_once(self, report: KindReport, *, at_write_start: bool = False) -> None:
+        kind = report.kind
+        version = ("smaller", "full")[len(report.kills) % 2]
+        name = f"{kind}-{len(report.kills)}"
+        outcome = self.kill_during(
+            self.command(kind, version), name, self._watch(kind), kind,
+            at_write_start=at_write_start,
+        )  # fmt: skip
+        if outcome is None:
+            report.finished_first += 1
+            return
+        after, mid = outcome
+        check = self.check_catalog if kind == "ingest" else self.check_models
+        report.kills.append(Kill(kind, len(report.kills), after, mid, check()))
 
     # ------------------------------------------------------------------ checks
     def check_catalog(self) -> str | None:
