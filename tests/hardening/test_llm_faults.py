@@ -156,8 +156,10 @@ def test_circuit_stops_calling_a_dead_server_and_probes_it_later(
     rules_agent: Agent, fault: Spawned
 ) -> None:
     fault.set_mode("500")
-    llm = OpenAICompatLLM(
-        "m", base_url=fault.base_url, breaker=BreakerSettings(failures=3, cooldown_s=0.3)
+    llm = OpenAICompatLLM("m", base_url=fault.base_url)
+    now = [0.0]  # the breaker's clock: moved by hand, so a slow machine cannot end the cool-down
+    llm.breaker = CircuitBreaker(
+        BreakerSettings(failures=3, cooldown_s=30), name=llm.name, clock=lambda: now[0]
     )
     agent = llm_agent(rules_agent, llm, deadline_s=10)
     start = fault.requests()
@@ -171,7 +173,7 @@ def test_circuit_stops_calling_a_dead_server_and_probes_it_later(
     assert fault.requests() - start == 3  # not called while open
     assert circuit_metrics(agent) == {"open": 1.0, "opened": 1.0}
     fault.set_mode("ok")
-    time.sleep(0.4)  # the cool-down passes: the next call is a probe
+    now[0] = 31.0  # the cool-down passes: the next call is a probe
     third = agent.turn(Session(), MESSAGE)
     assert not third.degraded, third.degraded_reasons
     assert third.plan_source.startswith("llm") and llm.breaker.view().state == "closed"
