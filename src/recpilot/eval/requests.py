@@ -65,6 +65,10 @@ SETS: dict[str, RequestSet] = {
         RequestSet("books", "planted-books", "requests_books.jsonl", planted=True),
         RequestSet("shop", "planted-shop", "requests_shop.jsonl", planted=True),
         RequestSet("movies-45", "movielens-100k", "plan_requests.jsonl"),
+        # Written without reading the request reader, before any run; never used to change it.
+        RequestSet("movies-unseen", "movielens-100k", "requests_movies_unseen.jsonl"),
+        RequestSet("books-unseen", "planted-books", "requests_books_unseen.jsonl", planted=True),
+        RequestSet("shop-unseen", "planted-shop", "requests_shop_unseen.jsonl", planted=True),
     )
 }
 
