@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from recpilot.agent.agent import Agent
-from recpilot.agent.analysis import Request, analyze
+from recpilot.agent.analysis import Request, analyze, spelled_number
 
 
 def read(agent: Agent, text: str, shown: list[str] | None = None) -> Request:
@@ -28,6 +28,8 @@ def read(agent: Agent, text: str, shown: list[str] | None = None) -> Request:
         # The year closes the clause "before" opens: not "in 1970" alone.
         ("movies that came out before I was born in 1970", None, 1969),
         ("films made after my son was born in 1990", 1991, None),
+        ("made before nineteen seventy", None, 1969),
+        ("nothing before nineteen eighty-five", 1985, None),
     ],
 )
 def test_year_phrases(agent: Agent, text: str, low: int | None, high: int | None) -> None:
@@ -71,6 +73,29 @@ def test_genres_and_negation(
 )
 def test_counts(agent: Agent, text: str, n: int | None) -> None:
     assert read(agent, text).n == n
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("twenty", 20),
+        ("a hundred", 100),
+        ("one hundred and fifty", 150),
+        ("forty-two", 42),
+        ("nineteen seventy", 1970),
+        ("nineteen eighty-five", 1985),
+        ("two thousand and five", 2005),
+        ("five five", None),  # no number
+        ("twenty thirty", None),
+    ],
+)
+def test_spelled_numbers(words: str, value: int | None) -> None:
+    assert spelled_number(words) == value
+
+
+def test_a_spelled_number_is_a_limit_only_after_a_comparison(agent: Agent) -> None:
+    assert read(agent, "two comedies from before nineteen ninety").n == 2
+    assert read(agent, "two comedies from before nineteen ninety").ranges["year"] == (None, 1989)
 
 
 def test_either_genre_means_any(agent: Agent) -> None:

@@ -72,6 +72,8 @@ NEGATIVE = [
     ("no comedies and no dramas, but something from before 1990", ["Comedy", "Drama"]),
     ("No, I don't like crime movies; recommend me a drama", ["Crime"]),
     ("terror no, gracias", ["Horror"]),
+    ("I'm over horror, give me something else", ["Horror"]),
+    ("honestly I'm so over romance", ["Romance"]),
     ("No me gustan las películas de terror; recomiéndame un drama", ["Horror"]),
     ("Je n'aime pas les films d'horreur", ["Horror"]),
     ("Ich mag keine Horrorfilme", ["Horror"]),

@@ -128,6 +128,19 @@ def _rows(books: Catalog, ids: list[str]) -> list[dict[str, object]]:
         ("poetry under 500", lambda r: r["category"] == ["Poetry"] and r["pages"] < 500),
         ("poetry, 15 dollars max", lambda r: r["category"] == ["Poetry"] and r["price"] <= 15),
         ("travel books, $20 tops", lambda r: r["category"] == ["Travel"] and r["price"] <= 20),
+        # Limits written in words.
+        (
+            "poetry for under twenty bucks",
+            lambda r: r["category"] == ["Poetry"] and r["price"] < 20,
+        ),
+        (
+            "travel books of less than three hundred pages",
+            lambda r: r["category"] == ["Travel"] and r["pages"] < 300,
+        ),
+        (
+            "horror published before nineteen eighty",
+            lambda r: r["category"] == ["Horror"] and r["published"] < 1980,
+        ),
     ],
 )
 def test_rules_brain_reads_a_book_catalog(

@@ -41,10 +41,14 @@ from recpilot.agent.lexicon import (
     ORDINALS,
     POPULAR,
     RECENT,
+    SCALES,
     SIMILAR_TRIGGERS,
     SPAN_END,
     STRICT,
+    TENS,
     TOPIC,
+    UNITS,
+    YEAR_CUES,
     Lexicon,
 )
 from recpilot.catalog.profile import CatalogProfile, Role
@@ -279,6 +283,7 @@ def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
     if req.lookup:
         return req
     text = _diversity(text, vocab.lexicon, req)
+    text = _spelled_limits(text)
     text = _count(text, req, vocab)
     text = _titles(text, vocab, shown or [], req)
     text = _years(text, vocab, req)
@@ -699,6 +704,52 @@ def _holding(profile: CatalogProfile, numbers: list[float]) -> set[str]:
         and spec.high is not None
         and all(spec.low <= n <= spec.high for n in numbers)
     }
+
+
+_NUMBER_WORD = "|".join([*UNITS, *TENS, *SCALES])
+_SPELLED_LIMIT = re.compile(
+    rf"\b((?:{AT_MOST}|{AT_LEAST}|{YEAR_CUES})\s+)"
+    rf"((?:an? )?(?:{_NUMBER_WORD})(?:(?:[ -]|\s+and\s+)(?:{_NUMBER_WORD}))*)\b"
+)
+
+
+def _spelled_limits(text: str) -> str:
+    """A limit written in words becomes digits for the limit rules: "under twenty bucks" →
+    "under 20 bucks", "before nineteen seventy" → "before 1970". Only after a comparison word,
+    so a title ("Twelve Monkeys") or a count ("three books") is left alone."""
+
+    def digits(m: re.Match[str]) -> str:
+        value = spelled_number(m[2])
+        return m[0] if value is None else f"{m[1]}{value}"
+
+    return _SPELLED_LIMIT.sub(digits, text)
+
+
+def spelled_number(phrase: str) -> int | None:
+    """The value of an English number in words ("a hundred and fifty" → 150, "nineteen
+    eighty-five" → 1985), or None when the words do not form one ("five five")."""
+    words = [w for w in re.split(r"[\s-]+", phrase.strip()) if w not in ("a", "an", "and")]
+    if len(words) >= 2 and UNITS.get(words[0], 0) >= 10 and words[1] in TENS:
+        rest = spelled_number(" ".join(words[1:]))  # a year said in two halves
+        return None if rest is None or rest >= 100 else UNITS[words[0]] * 100 + rest
+    total = current = 0
+    previous = ""
+    for word in words:
+        if word in UNITS or word in TENS:
+            if previous in UNITS or (previous in TENS and word in TENS):
+                return None
+            if previous in TENS and UNITS[word] >= 10:
+                return None
+            current += UNITS.get(word) or TENS.get(word, 0)
+        elif word == "hundred":
+            current = (current or 1) * 100
+        elif word == "thousand":
+            total += (current or 1) * 1000
+            current = 0
+        else:
+            return None
+        previous = word
+    return total + current
 
 
 def _count(text: str, req: Request, vocab: Vocabulary) -> str:

@@ -100,6 +100,7 @@ NEGATOR_WORDS = (
     r"wouldn't|would not|will not|isn't|aren't|is not|are not|refuse to|no way|spare me|"
     r"stay away from|steer clear of|keep away from|away from|sick of|tired of|fed up with|"
     r"done with|bored of|bored with|had enough of|enough of|enough with|allergic to|"
+    r"i'm (?:so )?over|i am (?:so )?over|"
     r"forget|not into|not a fan of|not in the mood for|no interest in|keep|leave out"
 )
 NEGATORS = f"(?:{NEGATOR_WORDS})"
@@ -147,6 +148,23 @@ LOVES = re.compile(
     r"\bi(?:'m| am)? (?:really |just |absolutely |totally )?(?:love|adore|am a (?:big |huge )?fan of|"
     r"a (?:big |huge )?fan of|always enjoy|can't get enough of|never tire of)\b"
     r"((?:\s+[^\W\d_][\w'-]*){0,3})\s*$"
+)
+
+# Spelled-out English numbers, for limits written in words ("under twenty bucks", "less
+# than a hundred pages", "before nineteen seventy").
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+SCALES = {"hundred": 100, "thousand": 1000}
+YEAR_CUES = (
+    r"(?:before|after|since|until|till|prior to|earlier than|later than|older than|newer than)"
 )
 
 # Comparisons that exclude the number itself ("under 12 dollars": 12.00 is not under 12).
