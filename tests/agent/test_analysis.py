@@ -29,6 +29,9 @@ def read(agent: Agent, text: str, shown: list[str] | None = None) -> Request:
         ("movies that came out before I was born in 1970", None, 1969),
         ("films made after my son was born in 1990", 1991, None),
         ("made before nineteen seventy", None, 1969),
+        ("una peli de terror de los 90", 1990, 1999),
+        ("Filme aus den 90ern", 1990, 1999),
+        ("un film anni 80", 1980, 1989),
         ("nothing before nineteen eighty-five", 1985, None),
     ],
 )
@@ -91,6 +94,12 @@ def test_counts(agent: Agent, text: str, n: int | None) -> None:
 )
 def test_spelled_numbers(words: str, value: int | None) -> None:
     assert spelled_number(words) == value
+
+
+def test_a_negated_list_leaves_its_unread_words_unread(agent: Agent) -> None:
+    req = read(agent, "she can't handle anything violent or scary")
+    assert req.exclude["genres"] == ["Horror"] and not req.include
+    assert req.unexplained == ["violent"]  # ruled out with the rest, but not understood
 
 
 def test_a_spelled_number_is_a_limit_only_after_a_comparison(agent: Agent) -> None:

@@ -593,7 +593,7 @@ def _years(text: str, vocab: Vocabulary, req: Request) -> str:
             lambda m: (1900 + int(m[1]) * 10, 1900 + int(m[1]) * 10 + 9),
         ),
         (
-            r"\b(?:los )?(?:años|anos|années|annees) (?:19)?([2-9])0\b",
+            r"\b(?:(?:los |os |dos |des |la )?(?:años|anos|années|annees|anni)|de los|den) (?:19)?([2-9])0(?:ern)?\b",
             lambda m: (1900 + int(m[1]) * 10, 1900 + int(m[1]) * 10 + 9),
         ),
         (
@@ -795,7 +795,10 @@ def _values(text: str, vocab: Vocabulary, req: Request) -> str:
         marked.append((start, end, targets, span))
     positives: list[int] = []
     for start, end, targets, span in marked:
-        text = _blank(text, min(start, span[0]), max(end, span[1])) if span else text
+        if span is not None:  # the negating words, with what lies between unless they end first
+            text = _blank(
+                text, min(start, span[0]), span[1] if span[1] < start else max(end, span[1])
+            )
         if span is not None:
             for attribute, value in targets:
                 req.add(req.exclude, attribute, value)
@@ -835,12 +838,21 @@ def _negation(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[bool, 
     # in "No, I don't like war films" the "don't".
     m = re.search(rf"^.*\b({negators})\b((?:\s+[^\W\d_][\w'-]*){{0,4}})\s*$", clause)
     if m and not NOT_NEGATION.search(clause[max(0, m.start(1) - 12) :]):
+        # The longest negator ending there: "j'en ai marre des", not just "marre des".
+        longest = re.search(rf"\b(?:{negators})$", clause[: m.end(1)])
+        first = longest.start() if longest else m.start(1)
         gap = m.group(2).split()
         after = text[end : end + 40]
         keep = m.group(1) in ("keep",)
-        if not any(w in _GAP_STOP for w in gap) and (not keep or KEEP_AWAY.match(after)):
+        # A list the negation spans: "can't handle anything violent or scary" (an unread
+        # word, then "or" right before the value) rules out the value too.
+        stops = [w for w in gap if w in _GAP_STOP]
+        listed = stops == ["or"] and gap[-1] == "or"
+        if listed:  # the words between stay to be read ("violent" is not understood)
+            return True, offset + first, offset + m.end(1)
+        if not stops and (not keep or KEEP_AWAY.match(after)):
             tail = KEEP_AWAY.match(after)
-            return True, offset + m.start(1), end + (tail.end() if keep and tail else 0)
+            return True, offset + first, end + (tail.end() if keep and tail else 0)
     after = text[end : end + 60]
     if m2 := NEGATION_AFTER.match(after):
         return True, end, end + m2.end()
