@@ -102,6 +102,12 @@ def test_a_negated_list_leaves_its_unread_words_unread(agent: Agent) -> None:
     assert req.unexplained == ["violent"]  # ruled out with the rest, but not understood
 
 
+def test_a_number_no_rule_reads_is_not_understood(agent: Agent) -> None:
+    """Dropping it silently would answer without a constraint the user stated."""
+    assert "7" in read(agent, "comedies with 7 songs").unexplained
+    assert read(agent, "3 comedies from 1995").unexplained == []  # a count and a year
+
+
 def test_a_spelled_number_is_a_limit_only_after_a_comparison(agent: Agent) -> None:
     assert read(agent, "two comedies from before nineteen ninety").n == 2
     assert read(agent, "two comedies from before nineteen ninety").ranges["year"] == (None, 1989)

@@ -128,6 +128,10 @@ def _rows(books: Catalog, ids: list[str]) -> list[dict[str, object]]:
         ("poetry under 500", lambda r: r["category"] == ["Poetry"] and r["pages"] < 500),
         ("poetry, 15 dollars max", lambda r: r["category"] == ["Poetry"] and r["price"] <= 15),
         ("travel books, $20 tops", lambda r: r["category"] == ["Travel"] and r["price"] <= 20),
+        (
+            "travel books, 300 pages or higher",
+            lambda r: r["category"] == ["Travel"] and r["pages"] >= 300,
+        ),
         # Limits written in words.
         (
             "poetry for under twenty bucks",

@@ -305,9 +305,14 @@ def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
             req.about = topic
             text = _blank(text, m.start(), m.start(1) + len(m.group(1)))
     req.unexplained = [w for w in _content_words(text, vocab.lexicon) if w not in vocab.meta_words]
+    # A number no rule read (not a count, year, limit or title) is a constraint dropped: say so.
+    req.unexplained += _LEFT_NUMBER.findall(text)
     names = _names(message)
     req.unsupported = [w for w in req.unexplained if w in vocab.lexicon.unsupported or w in names]
     return req
+
+
+_LEFT_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
 
 
 def _names(message: str) -> set[str]:
@@ -651,7 +656,7 @@ def _numbers(text: str, vocab: Vocabulary, req: Request) -> str:
             "min",
         ),
         (rf"(){cur}{num}{unit_after}\s+or\s+(?:less|fewer|under|below|cheaper)\b", "max"),
-        (rf"(){cur}{num}{unit_after}\s+or\s+(?:more|over|above)\b", "min"),
+        (rf"(){cur}{num}{unit_after}\s+or\s+(?:more|over|above|better|higher)\b", "min"),
         # "80 bucks max", "$50 tops", "100 euros maximum"
         (rf"(){cur}{num}{unit_after}\s+(?:max(?:imum)?|tops|at most|máximo|maximal)\b", "max"),
         (rf"(){cur}{num}{unit_after}\s+(?:min(?:imum)?|at least|mínimo|minimum)\b", "min"),
