@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from recpilot.agent.agent import Agent
+from recpilot.agent.analysis import analyze
 from recpilot.agent.demos import catalog_bank, fits, load_bank
 from recpilot.agent.session import Session
 from recpilot.catalog.build import write_catalog
@@ -130,6 +131,14 @@ def _rows(books: Catalog, ids: list[str]) -> list[dict[str, object]]:
         ("travel books, $20 tops", lambda r: r["category"] == ["Travel"] and r["price"] <= 20),
         (
             "travel books, 300 pages or higher",
+            lambda r: r["category"] == ["Travel"] and r["pages"] >= 300,
+        ),
+        # Limits in other languages; "unter" is strict, "pas plus de" is not.
+        ("poetry, até 20 dólares", lambda r: r["category"] == ["Poetry"] and r["price"] <= 20),
+        ("poetry unter 15 Euro", lambda r: r["category"] == ["Poetry"] and r["price"] < 15),
+        ("poetry, pas plus de 12 €", lambda r: r["category"] == ["Poetry"] and r["price"] <= 12),
+        (
+            "travel books, au moins 300 pages",
             lambda r: r["category"] == ["Travel"] and r["pages"] >= 300,
         ),
         # Limits written in words.
@@ -343,3 +352,11 @@ def test_a_remembered_taste_the_catalog_no_longer_holds_is_skipped(
     # Reasons carry the catalog's numbers by name, the time-like one bare.
     reason = Agent(books, book_suite).turn(Session(), "French poetry").items[0].reason
     assert "price " in reason and "pages " in reason
+
+
+def test_a_foreign_limit_is_strict_unless_negated(books: Catalog, book_suite: ModelSuite) -> None:
+    vocab = Agent(books, book_suite).vocab
+    high = analyze("poetry unter 15 Euro", vocab).ranges["price"][1]
+    assert high is not None and high < 15  # "under": 15.00 itself is not under 15
+    assert analyze("poetry, pas plus de 15 €", vocab).ranges["price"] == (None, 15)
+    assert analyze("poetry, no más de 15 dólares", vocab).ranges["price"] == (None, 15)

@@ -135,11 +135,14 @@ KEEP_AWAY = re.compile(r"^\s*(?:away|out)\b")
 AT_MOST = (
     r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|no more than|not more "
     r"than|not over|no higher than|lower than|fewer than|shorter than|<=?|≤|menos de|moins de|"
-    r"no más de|no mas de|pas plus de|nicht mehr als|höchstens|hochstens|unter|bis)"
+    r"no más de|no mas de|pas plus de|nicht mehr als|höchstens|hochstens|unter|bis|"
+    r"weniger als|au maximum|até|ate|no máximo|menos de|abaixo de|al massimo|massimo|"
+    r"fino a|meno di|sotto(?: i| gli| le)?)"
 )
 AT_LEAST = (
     r"(?:over|above|more than|at least|min(?:imum)?|greater than|higher than|no less than|"
-    r"not less than|longer than|>=?|≥|más de|mas de|plus de|über|mindestens)"
+    r"not less than|longer than|>=?|≥|más de|mas de|plus de|über|mindestens|au moins|"
+    r"al menos|pelo menos|mais de|almeno|più di|piu di)"
 )
 
 # A lasting taste stated before a value: "I love anything by Kubrick", "I'm a big fan of
@@ -170,7 +173,9 @@ YEAR_CUES = (
 # Comparisons that exclude the number itself ("under 12 dollars": 12.00 is not under 12).
 STRICT = re.compile(
     r"\b(?:under|below|less than|cheaper than|lower than|fewer than|shorter than|over|above|"
-    r"more than|greater than|higher than|longer than)\b|[<>](?!=)"
+    r"more than|greater than|higher than|longer than|unter|über|menos de|moins de|meno di|"
+    r"sotto|weniger als|abaixo de|(?<!pas )(?<!no )(?<!não )(?<!non )(?<!nicht )"
+    r"(?:más de|mas de|plus de|più di|piu di|mais de|mehr als))\b|[<>](?!=)"
 )
 
 COUNT_NOUNS = (

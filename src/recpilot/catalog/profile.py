@@ -51,9 +51,13 @@ _ROLE_NAMES: dict[Role, tuple[str, ...]] = {
 _ROLE_UNITS: dict[Role, tuple[str, ...]] = {
     Role.price: (
         "$", "€", "£", "dollars", "dollar", "usd", "bucks", "euros", "euro", "eur",
-        "pounds", "gbp", "price", "cost", "costs",
+        "pounds", "gbp", "price", "cost", "costs", "dólares", "dolares", "dólar", "dollari",
+        "dollaro", "libras", "sterline", "franken", "preço", "precio", "prix", "preis", "prezzo",
     ),
-    Role.rating: ("stars", "star", "rating", "rated"),
+    Role.rating: (
+        "stars", "star", "rating", "rated", "estrellas", "estrelas", "étoiles", "etoiles",
+        "sterne", "sternen", "stelle",
+    ),
 }  # fmt: skip
 
 
