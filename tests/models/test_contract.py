@@ -14,6 +14,7 @@ FAST: dict[str, dict[str, object]] = {
     "pop": {},
     "itemknn": {"k": 20},
     "ease": {"reg": 100.0},
+    "slim": {"reg": 0.01, "l1_ratio": 0.1, "seed": 3},
     "gfcf": {"k": 4, "alpha": 0.5},
     "bspm": {"k": 4},
     "als": {"embedding_size": 8, "epochs": 10, "reg": 5.0, "seed": 3},  # tiny data: strong reg

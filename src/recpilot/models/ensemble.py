@@ -24,7 +24,9 @@ from recpilot.errors import ConfigError
 from .base import ModelConfig, Recommender
 
 #: Models an ensemble can combine.
-MEMBER_MODELS = ("pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae", "recvae")
+MEMBER_MODELS = (
+    "pop", "itemknn", "ease", "slim", "gfcf", "bspm", "als", "bpr", "multvae", "recvae",
+)  # fmt: skip
 
 
 def member_class(name: str) -> type[Recommender]:

@@ -11,8 +11,8 @@ from recpilot.errors import ConfigError
 from .base import ModelConfig, Recommender
 
 _NAMES = (
-    "pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae", "recvae", "sasrec",
-    "text", "ensemble",
+    "pop", "itemknn", "ease", "slim", "gfcf", "bspm", "als", "bpr", "multvae", "recvae",
+    "sasrec", "text", "ensemble",
 )  # fmt: skip
 
 
@@ -36,6 +36,10 @@ def model_class(name: str) -> type[Recommender]:
             from .ease import EASE
 
             return EASE
+        case "slim":
+            from .slim import SLIM
+
+            return SLIM
         case "gfcf":
             from .gfcf import GFCF
 
