@@ -102,6 +102,11 @@ def test_a_negated_list_leaves_its_unread_words_unread(agent: Agent) -> None:
     assert req.unexplained == ["violent"]  # ruled out with the rest, but not understood
 
 
+def test_hyphens_do_not_tell_words_apart(agent: Agent) -> None:
+    assert read(agent, "two scifis").include == {"genres": ["Sci-Fi"]}  # sci-fis
+    assert read(agent, "no sciencefiction please").exclude == {"genres": ["Sci-Fi"]}
+
+
 def test_a_number_no_rule_reads_is_not_understood(agent: Agent) -> None:
     """Dropping it silently would answer without a constraint the user stated."""
     assert "7" in read(agent, "comedies with 7 songs").unexplained

@@ -141,6 +141,19 @@ def _rows(books: Catalog, ids: list[str]) -> list[dict[str, object]]:
             "travel books, au moins 300 pages",
             lambda r: r["category"] == ["Travel"] and r["pages"] >= 300,
         ),
+        # Languages named in their own language, among function words of that language.
+        (
+            "Poesie auf Deutsch, aber bitte nichts von Anna Weber",
+            lambda r: (
+                r["category"] == ["Poetry"]
+                and r["language"] == ["German"]
+                and r["author"] != ["Anna Weber"]
+            ),
+        ),
+        (
+            "Busco libros de viajes en español",
+            lambda r: r["category"] == ["Travel"] and r["language"] == ["Spanish"],
+        ),
         # Limits written in words.
         (
             "poetry for under twenty bucks",

@@ -156,9 +156,10 @@ class Vocabulary:
             key = tuple(_TOKEN.findall(phrase.lower()))
             if not key or (len(key) == 1 and len(key[0]) < 3):
                 return
-            targets = phrases.setdefault(key, [])
-            if (attribute, value) not in targets:
-                targets.append((attribute, value))
+            for variant in {key, _unhyphenated(key)}:
+                targets = phrases.setdefault(variant, [])
+                if (attribute, value) not in targets:
+                    targets.append((attribute, value))
 
         # The main category first, so a phrase naming values of several attributes files
         # under the category when it is included.
@@ -225,6 +226,10 @@ class Vocabulary:
             re.compile(rf"\b(\d{{1,2}}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
             re.compile(rf"\b({words}) (?=(?:[\w'-]+ ){{0,3}}?{nouns}\b)"),
         )
+
+
+def _unhyphenated(key: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(word.replace("-", "") for word in key)
 
 
 def _one_dropped(typo: str, word: str) -> bool:
@@ -780,7 +785,8 @@ def _values(text: str, vocab: Vocabulary, req: Request) -> str:
     while k < len(tokens):
         for size in range(min(vocab.longest, len(tokens) - k), 0, -1):
             key = tuple(t[2] for t in tokens[k : k + size])
-            targets = vocab.phrases.get(key)
+            # "e-books" for Ebook, "ebooks" for E-Book: hyphens do not tell words apart
+            targets = vocab.phrases.get(key) or vocab.phrases.get(_unhyphenated(key))
             if targets:
                 found.append((tokens[k][0], tokens[k + size - 1][1], targets))
                 k += size
