@@ -53,6 +53,9 @@ FAMILIES = {
     "recvae": ("recvae", None),
     # EASE + BSPM + Mult-VAE + RecVAE, three weights (tuned.json "blend_recvae")
     "blend_recvae": ("ensemble", None),
+    "slim": ("slim", None),
+    # SLIM + Mult-VAE + RecVAE, two weights (tuned.json "blend_slim")
+    "blend_slim": ("ensemble", None),
 }
 #: RecBole's rows of an earlier full run (its score dumps are git-ignored work files); used
 #: for a family whose dump is not in --work, and marked as recorded in the table.

@@ -10,7 +10,8 @@ Mult-VAE beside EASE). ``multvae`` trains once for MULTVAE_MAX_EPOCHS and keeps 
 count with the best validation NDCG@10 (early stopping). ``rp3beta`` (Paudel et al. 2016) is
 scored here from its formula and not registered: it stayed below EASE on validation.
 ``recvae`` runs each RECVAE_GRID setting once for RECVAE_MAX_EPOCHS and keeps the best
-(setting, epochs); ``blend_recvae`` has three weights (BSPM, Mult-VAE, RecVAE beside EASE).
+(setting, epochs); ``blend_recvae`` has three weights (BSPM, Mult-VAE, RecVAE beside EASE);
+``blend_slim`` two (Mult-VAE, RecVAE beside SLIM).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ HERE = Path(__file__).resolve().parent
 GRIDS: dict[str, dict[str, list[Any]]] = {
     "pop": {},
     "ease": {"reg": [50.0, 100.0, 200.0, 300.0, 500.0, 800.0, 1500.0]},
+    # narrowed from a wider one-off look (reg 0.03-0.5 × l1_ratio 0.01-0.2; docs/offline-eval.md)
+    "slim": {"reg": [0.1, 0.2, 0.3], "l1_ratio": [0.01, 0.05]},
     "gfcf": {"k": [16, 32, 48, 64, 96], "alpha": [0.3, 0.5, 1.0, 2.0]},
     "bspm": {
         "k": [32, 64, 128],
@@ -50,11 +53,15 @@ GRIDS: dict[str, dict[str, list[Any]]] = {
         "combine_steps": [True, False],
     },
     "itemknn": {"k": [10, 20, 50, 100, 200], "shrink": [0.0, 10.0, 50.0]},
+    # iALS as Rendle et al. (2021) tune it: many factors, a confidence (alpha) a few times the
+    # unobserved weight and a penalty grown with it (the first grid, 32-128 factors, reg
+    # 0.01-1, alpha 1 or 10, chose 32, 1.0, alpha 1 at 0.2375; a one-off look over alpha
+    # 1-32 and reg 10-300 narrowed this one; docs/offline-eval.md)
     "als": {
-        "embedding_size": [32, 64, 128],
-        "reg": [0.01, 0.1, 1.0],
-        "epochs": [15, 30],
-        "alpha": [1.0, 10.0],
+        "embedding_size": [128, 256],
+        "reg": [25.0, 35.0, 45.0],
+        "epochs": [15],
+        "alpha": [3.0, 4.0, 6.0],
     },
     "bpr": {
         "embedding_size": [64, 128],
@@ -79,6 +86,8 @@ RECVAE_MAX_EPOCHS, RECVAE_EVERY = 60, 2
 #: covers RecVAE in place of Mult-VAE as well as beside it)
 BLEND_RECVAE_MEMBERS = ("ease", "bspm", "multvae", "recvae")
 BLEND_RECVAE_WEIGHTS = (*BLEND_WEIGHTS, 8.0)  # RecVAE's weight took the edge (4) of the first grid
+#: SLIM in EASE's place beside the two VAEs (SLIM's weight fixed at 1)
+BLEND_SLIM_MEMBERS = ("slim", "multvae", "recvae")
 RP3BETA_GRID = {"alpha": [0.5, 0.75, 1.0], "beta": [0.4, 0.5, 0.6, 0.7]}
 
 
@@ -231,6 +240,7 @@ def main() -> None:
                 "blend",
                 "recvae",
                 "blend_recvae",
+                "blend_slim",
             ]
         ),
     )
@@ -248,6 +258,9 @@ def main() -> None:
             "recvae": lambda: tune_recvae(split),
             "blend_recvae": lambda: tune_ensemble(
                 split, tuned, BLEND_RECVAE_MEMBERS, BLEND_RECVAE_WEIGHTS
+            ),
+            "blend_slim": lambda: tune_ensemble(
+                split, tuned, BLEND_SLIM_MEMBERS, BLEND_RECVAE_WEIGHTS
             ),
             "rp3beta": lambda: tune_rp3beta(split),
         }
