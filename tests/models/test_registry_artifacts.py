@@ -18,8 +18,8 @@ from recpilot.models.registry import make_model, model_class, model_names
 
 def test_registry_names_and_classes() -> None:
     assert model_names() == [
-        "pop", "itemknn", "ease", "gfcf", "bspm", "als", "bpr", "multvae", "recvae", "sasrec",
-        "text", "ensemble",
+        "pop", "itemknn", "ease", "slim", "gfcf", "bspm", "als", "bpr", "multvae", "recvae",
+        "sasrec", "text", "ensemble",
     ]  # fmt: skip
     for name in model_names():
         assert model_class(name).name == name
