@@ -806,11 +806,10 @@ def _values(text: str, vocab: Vocabulary, req: Request) -> str:
         marked.append((start, end, targets, span))
     positives: list[int] = []
     for start, end, targets, span in marked:
-        if span is not None:  # the negating words, with what lies between unless they end first
-            text = _blank(
-                text, min(start, span[0]), span[1] if span[1] < start else max(end, span[1])
-            )
         if span is not None:
+            # the negating words, with what lies between unless they end before the value
+            last = span[1] if span[1] < start else max(end, span[1])
+            text = _blank(text, min(start, span[0]), last)
             for attribute, value in targets:
                 req.add(req.exclude, attribute, value)
         else:
