@@ -136,7 +136,7 @@ AT_MOST = (
     r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|no more than|not more "
     r"than|not over|no higher than|lower than|fewer than|shorter than|<=?|≤|menos de|moins de|"
     r"no más de|no mas de|pas plus de|nicht mehr als|höchstens|hochstens|unter|bis|"
-    r"weniger als|au maximum|até|ate|no máximo|menos de|abaixo de|al massimo|massimo|"
+    r"weniger als|au maximum|até|no máximo|abaixo de|al massimo|massimo|"
     r"fino a|meno di|sotto(?: i| gli| le)?)"
 )
 AT_LEAST = (
