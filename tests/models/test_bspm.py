@@ -11,16 +11,11 @@ from recpilot.eval.metrics import top_k_items
 from recpilot.models.base import history_matrix
 from recpilot.models.bspm import BSPM, BSPMConfig
 from recpilot.models.gfcf import GFCF, GFCFConfig
+from recpilot.testing.models import random_interactions
 
 
 def random_data(seed: int = 0) -> InteractionData:
-    rng = np.random.default_rng(seed)
-    dense = rng.random((40, 25)) < 0.25
-    dense[:, 24] = False  # item 24 never seen
-    users, items = np.nonzero(dense)
-    return InteractionData.from_ids(
-        [f"u{u}" for u in users], [f"i{i}" for i in items], item_vocab=[f"i{i}" for i in range(25)]
-    )
+    return random_interactions(40, 25, 0.25, seed)  # item 24 never seen
 
 
 def stepped(data: InteractionData, h: np.ndarray, c: BSPMConfig) -> np.ndarray:

@@ -12,16 +12,11 @@ from recpilot.eval.metrics import top_k_items
 from recpilot.models.base import history_matrix
 from recpilot.models.registry import make_model
 from recpilot.models.slim import SLIM, SLIMConfig
+from recpilot.testing.models import random_interactions
 
 
 def random_data(seed: int = 0) -> InteractionData:
-    rng = np.random.default_rng(seed)
-    dense = rng.random((60, 20)) < 0.3
-    dense[:, 19] = False  # item 19 never seen
-    users, items = np.nonzero(dense)
-    return InteractionData.from_ids(
-        [f"u{u}" for u in users], [f"i{i}" for i in items], item_vocab=[f"i{i}" for i in range(20)]
-    )
+    return random_interactions(60, 20, 0.3, seed)  # item 19 never seen
 
 
 @pytest.mark.parametrize(("reg", "l1_ratio"), [(0.01, 0.1), (0.05, 0.5), (0.02, 0.0)])

@@ -69,6 +69,21 @@ def block_data(seed: int = 0) -> InteractionData:
     )
 
 
+def random_interactions(
+    n_users: int, n_items: int, density: float, seed: int = 0
+) -> InteractionData:
+    """Random binary interactions; the last item is never seen (for cold-item checks)."""
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n_users, n_items)) < density
+    dense[:, n_items - 1] = False
+    users, items = np.nonzero(dense)
+    return InteractionData.from_ids(
+        [f"u{u}" for u in users],
+        [f"i{i}" for i in items],
+        item_vocab=[f"i{i}" for i in range(n_items)],
+    )
+
+
 HISTORIES = [[0, 1, 2], [10, 11], [3], []]
 Factory = Callable[[], Recommender]
 
