@@ -35,10 +35,8 @@ def test_every_set_fits_its_catalog_and_can_be_met(
         monkeypatch.setenv("RECPILOT_HOME", str(tmp_path))
         catalog = ensure_catalog(spec.dataset)
     else:
-        cache = os.environ.get("RECPILOT_TEST_CACHE")
-        monkeypatch.setenv(
-            "RECPILOT_HOME", "/work/main/.recpilot-test-cache" if cache else str(tmp_path)
-        )
+        # RECPILOT_TEST_CACHE: a data home that already holds MovieLens-100K
+        monkeypatch.setenv("RECPILOT_HOME", os.environ.get("RECPILOT_TEST_CACHE") or str(tmp_path))
         from recpilot.catalog.datasets import open_dataset
 
         catalog = open_dataset(spec.dataset)
