@@ -115,7 +115,11 @@ def temp_entries(directory: Path) -> list[Path]:
     .tmp``, ``.link``) and model versions no link names (``.<name>@<version>``)."""
     if not directory.is_dir():
         return []
-    linked = {os.readlink(p) for p in directory.iterdir() if p.is_symlink()}
+    linked = set()
+    for path in directory.iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a writer may rename it meanwhile
+            if path.is_symlink():
+                linked.add(os.readlink(path))
     return [
         p
         for p in directory.iterdir()
