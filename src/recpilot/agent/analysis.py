@@ -58,6 +58,7 @@ Bounds = tuple[float | None, float | None]
 _TOKEN = re.compile(r"[$€£]|[^\W_]+(?:['\-][^\W_]+)*")
 _ELISION = re.compile(r"\b([dljmnst]|qu)'(?=[^\W\d_])")
 _INTERJECTION = re.compile(r"^\s*(no|yes|nope|yeah|ok|okay)\b(?=[,.!]|\s+(?:i|we|please)\b)")
+_LEFT_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")  # a number no rule read
 # Words that may follow a negation placed after its value ("horror, no thanks").
 _COURTESY = r"(?:thanks|thank you|please|gracias|por favor|merci|danke|bitte|grazie)\b"
 _GAP_STOP = frozenset(
@@ -315,9 +316,6 @@ def _read(message: str, vocab: Vocabulary, shown: list[str] | None) -> Request:
     names = _names(message)
     req.unsupported = [w for w in req.unexplained if w in vocab.lexicon.unsupported or w in names]
     return req
-
-
-_LEFT_NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w])")
 
 
 def _names(message: str) -> set[str]:

@@ -273,10 +273,14 @@ class CrashRig:
             self.command("train"), "prepare-train", self._watch("train")
         )
 
+    def _written(self, kind: str) -> Path:
+        """The folder ``kind``'s writer writes into."""
+        return self.catalog_path.parent if kind == "ingest" else self.models_dir
+
     def _watch(self, kind: str) -> Callable[[], bool]:
         """Whether a write has a temporary entry now. Entries a killed run left behind are
         there from the start and are not writes of the next run: only new ones count."""
-        directory = self.catalog_path.parent if kind == "ingest" else self.models_dir
+        directory = self._written(kind)
         before = set(temp_entries(directory))
         return lambda: any(p not in before for p in temp_entries(directory))
 
@@ -304,8 +308,7 @@ class CrashRig:
         if report.mid_write < mid_write:
             report.notes.append(f"{report.mid_write} mid-write kills after {extra} more tries")
         self.run_clean(self.command(kind, "full"), f"{kind}-final")
-        directory = self.catalog_path.parent if kind == "ingest" else self.models_dir
-        report.leftovers = len(temp_entries(directory))
+        report.leftovers = len(temp_entries(self._written(kind)))
         return report
 
     def _kill_once(self, report: KindReport, *, at_write_start: bool = False) -> None:
